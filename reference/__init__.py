@@ -1,0 +1,1 @@
+"""The instructors' solutions, one module per exercise, with the same API as `exercises/`."""
