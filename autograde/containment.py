@@ -1,0 +1,52 @@
+"""Limits a runner process puts on itself right after it starts, before any student code runs.
+
+Every cap is paired with the checker's wall-clock kill (see ``remote``): rlimits turn memory
+bombs and runaway writes into clean errors, the kill ends everything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import sys
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+DEFAULT_MEMORY_BYTES = 2 << 30
+DEFAULT_FILE_BYTES = 64 << 20
+SAFE_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (no-op elsewhere)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+
+
+def set_limit(kind: int, value: int) -> None:
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(kind)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(kind, (value, value))
+
+
+def contain(output_fd: int, limits: dict, workdir: Path) -> None:
+    os.setsid()  # its own process group, so one killpg ends it and anything it started
+    die_with_parent()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    set_limit(resource.RLIMIT_DATA, int(limits.get("memory_bytes", DEFAULT_MEMORY_BYTES)))
+    set_limit(resource.RLIMIT_FSIZE, int(limits.get("file_bytes", DEFAULT_FILE_BYTES)))
+    set_limit(resource.RLIMIT_CORE, 0)
+    os.chdir(workdir)
+    os.environ.clear()
+    os.environ.update(SAFE_ENVIRONMENT, HOME=str(workdir), TMPDIR=str(workdir))
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process

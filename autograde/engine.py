@@ -1,0 +1,115 @@
+"""Grading a submission: start the fork server, run the grader suites with pytest, score them.
+
+This is the one function the CLI (and the tests) call. The trusted process runs pytest and
+every check; student code only ever runs in runners started by ``launch``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograde import course
+from autograde.containment import DEFAULT_MEMORY_BYTES
+from autograde.remote import DEFAULT_TIMEOUT
+
+
+class GradingError(Exception):
+    """Grading itself could not run (a broken grader, pytest failing): not a score of zero."""
+
+
+@dataclass(frozen=True)
+class Options:
+    timeout: float = DEFAULT_TIMEOUT
+    memory_bytes: int = DEFAULT_MEMORY_BYTES
+
+
+def start() -> None:
+    """Start the fork server now, while this process holds nothing but torch.
+
+    Call it before anything imports a grader or a reference module; ``grade`` calls it too.
+    """
+    import gc
+
+    from autograde.launch import default_launcher
+
+    default_launcher()
+    gc.freeze()  # torch's million objects need no more garbage collection passes
+
+
+@contextlib.contextmanager
+def _plugin_autoload_disabled():
+    """Only our plugins run: others installed here (hypothesis costs 1 s to load) stay out."""
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
+def _run_pytest(exercises: list[str], plugin, extra_args: list[str]):
+    """Run the grader suites of ``exercises`` in this process; returns pytest-json-report's report."""
+    import pytest
+    from pytest_jsonreport.plugin import JSONReport
+
+    results = JSONReport()
+    graders = course.graders_dir()
+    args = [str(course.grader_file(name, graders)) for name in exercises]
+    args += [
+        "-c", os.devnull,  # no ini file of the user's (or of the submission's) applies
+        f"--rootdir={graders}",
+        "--noconftest",
+        "--import-mode=importlib",
+        "--capture=no",
+        "-q",
+        "--tb=no",
+        "-p", "no:cacheprovider",
+        "-p", "no:unraisableexception",  # its five full gc passes over torch's heap cost 0.5 s
+        "-p", "pytest_jsonreport.plugin",
+        "--json-report-file=none",
+        *extra_args,
+    ]
+    with contextlib.redirect_stdout(io.StringIO()) as noise, _plugin_autoload_disabled():
+        exit_code = pytest.main(args, plugins=[plugin, results])
+    if exit_code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
+    if plugin.defects:
+        raise GradingError("; ".join(plugin.defects))
+    broken = [c["nodeid"] for c in (results.report or {}).get("collectors", []) if c.get("outcome") == "failed"]
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or broken:
+        raise GradingError(
+            f"the grader suites could not run (pytest exit code {int(exit_code)}): {noise.getvalue()[-2000:]}"
+        )
+    return results.report
+
+
+def plan(exercises: list[str]) -> dict[str, float]:
+    """What each exercise is worth, from its grader suite, without running anything."""
+    from autograde.plugin import GradingPlugin, Settings
+
+    plugin = GradingPlugin(Path("."), None, Settings(DEFAULT_TIMEOUT, DEFAULT_MEMORY_BYTES))
+    _run_pytest(exercises, plugin, ["--collect-only"])
+    points = dict.fromkeys(exercises, 0.0)
+    for test in plugin.planned.values():
+        points[test.exercise] += test.points
+    return points
+
+
+def grade(submission_dir: Path, exercises: list[str], options: Options = Options()):
+    """Grade ``exercises`` of the submission in ``submission_dir``; returns a GradeReport."""
+    from autograde import scoring
+    from autograde.launch import default_launcher
+    from autograde.plugin import GradingPlugin, Settings
+
+    plugin = GradingPlugin(
+        Path(submission_dir), default_launcher(), Settings(options.timeout, options.memory_bytes)
+    )
+    report = _run_pytest(exercises, plugin, [])
+    return scoring.score(report, plugin.planned, exercises, plugin.outputs)

@@ -1,0 +1,55 @@
+"""Naming the mistake behind a wrong answer.
+
+Each exercise keeps a catalogue of realistic mistakes, each written as a function with the
+exercise's own signature that makes exactly that mistake. When a result is wrong, the checker
+runs every catalogued mistake on the same inputs, in the trusted process, and if one of them
+reproduces the student's result, the message names it. One mechanism for every grader, no
+ad-hoc guessing from error sizes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+
+@dataclass(frozen=True)
+class Mistake:
+    name: str
+    """What went wrong, as the message says it: "the tanh is missing"."""
+    fix: str
+    """How to put it right, in one sentence."""
+    compute: Callable[..., Any]
+    """Takes the exercise's inputs, returns what a submission with this mistake returns."""
+
+    def describe(self) -> str:
+        return f"This looks like a known mistake: {self.name}. {self.fix}"
+
+
+def _same(actual: Any, wrong: Any) -> bool:
+    if isinstance(actual, torch.Tensor) and isinstance(wrong, torch.Tensor):
+        if actual.shape != wrong.shape:
+            return False
+        actual, wrong = actual.detach().double(), wrong.detach().double()
+        return bool(torch.allclose(actual, wrong, rtol=1e-3, atol=1e-4, equal_nan=True))
+    if isinstance(actual, (tuple, list)) and isinstance(wrong, (tuple, list)):
+        return len(actual) == len(wrong) and all(_same(a, w) for a, w in zip(actual, wrong))
+    if isinstance(actual, float) and isinstance(wrong, float):
+        return abs(actual - wrong) <= 1e-4 * max(1.0, abs(wrong))
+    return actual == wrong
+
+
+def identify(actual: Any, mistakes: Sequence[Mistake], args: Sequence[Any], kwargs: dict | None = None) -> Mistake | None:
+    """The first catalogued mistake that reproduces ``actual`` on these inputs, if any."""
+    for mistake in mistakes:
+        try:
+            with torch.no_grad():
+                wrong = mistake.compute(*args, **(kwargs or {}))
+        except Exception:  # a mistake that cannot even run on these inputs is not the one
+            continue
+        if _same(actual, wrong):
+            return mistake
+    return None

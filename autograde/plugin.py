@@ -1,0 +1,122 @@
+"""The pytest plugin that turns grader suites into scored checks.
+
+A grader suite is a plain pytest module, ``graders/test_<exercise>.py``. Each test declares its
+points and a hint with ``@pytest.mark.points(2, hint="...")`` and receives the submission
+through the ``student`` fixture (one fresh runner per exercise) or its text through
+``student_source``. This plugin records what each test is worth and turns every failure into a
+message for the student; ``scoring`` then reads pytest-json-report's results.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograde import course, wire
+from autograde.checks import GradingFailure
+from autograde.remote import StudentProblem, Submission, SubmissionUnavailable
+
+
+@dataclass(frozen=True)
+class Settings:
+    timeout: float
+    memory_bytes: int
+
+
+@dataclass(frozen=True)
+class PlannedTest:
+    """A test as collected, before it runs: what it is worth decides the score, not its output."""
+
+    nodeid: str
+    exercise: str
+    name: str
+    points: float
+    hint: str
+
+
+def exercise_of(path: Path) -> str:
+    return path.stem.removeprefix("test_")
+
+
+def message_for(error: BaseException) -> tuple[str, str]:
+    """(status, message) for a failed test; only an internal error keeps its type name."""
+    if isinstance(error, (GradingFailure, StudentProblem)):
+        return "failed", str(error)
+    if isinstance(error, AssertionError):
+        return "failed", str(error).split("\nassert ")[0] or "a check failed"
+    if isinstance(error, wire.WireError):
+        return "failed", f"the runner sent back data that could not be read ({error})"
+    return "error", (
+        f"the grader itself failed ({type(error).__name__}: {error}). "
+        "This is not your fault: please tell your instructor."
+    )
+
+
+class GradingPlugin:
+    def __init__(self, submission_dir: Path, launcher, settings: Settings):
+        self.submission_dir = submission_dir
+        self.launcher = launcher
+        self.settings = settings
+        self.planned: dict[str, PlannedTest] = {}
+        self.outputs: dict[str, str] = {}
+        self.defects: list[str] = []
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "points(n, hint): what a grader test is worth, and a hint shown when it fails")
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        for item in items:
+            marker = item.get_closest_marker("points")
+            if marker is None or not marker.args or "hint" not in marker.kwargs:
+                self.defects.append(f"{item.nodeid} has no @pytest.mark.points(n, hint=...)")
+                continue
+            self.planned[item.nodeid] = PlannedTest(
+                nodeid=item.nodeid,
+                exercise=exercise_of(item.path),
+                name=item.name,
+                points=float(marker.args[0]),
+                hint=marker.kwargs["hint"],
+            )
+
+    @pytest.fixture(scope="module")
+    def student(self, request):
+        """The submission's module for this grader's exercise, running in its own runner."""
+        exercise = exercise_of(request.path)
+        submission = Submission(
+            self.launcher,
+            exercise,
+            self.submission_dir / f"{exercise}.py",
+            dependencies=course.reference_files(except_for=exercise),
+            forbidden=list(getattr(request.module, "FORBIDDEN", [])),
+            timeout=self.settings.timeout,
+            memory_bytes=self.settings.memory_bytes,
+        )
+        yield submission
+        submission.close()
+        self.outputs[exercise] = submission.printed_output()
+
+    @pytest.fixture(scope="module")
+    def student_source(self, request) -> str:
+        """The text of the submission's module (read here, never imported here)."""
+        exercise = exercise_of(request.path)
+        path = self.submission_dir / f"{exercise}.py"
+        try:
+            source = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SubmissionUnavailable(f"{exercise}.py is missing from the submission: create it from the stub in exercises/") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise SubmissionUnavailable(f"{exercise}.py could not be read as UTF-8 text: {error}") from None
+        try:
+            ast.parse(source)
+        except SyntaxError as error:
+            raise SubmissionUnavailable(f"{exercise}.py has a syntax error at line {error.lineno}: {error.msg}") from None
+        return source
+
+    def pytest_json_runtest_metadata(self, item, call):
+        if call.excinfo is None or call.when == "teardown":
+            return {}
+        status, message = message_for(call.excinfo.value)
+        return {"status": status, "message": message}

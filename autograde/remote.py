@@ -1,0 +1,321 @@
+"""The trusted side's proxy for one exercise of a submission.
+
+Graders call ``student.rnn_step(x, h, ...)`` as if the function were local; the call runs in a
+runner process and only plain data comes back. Whatever the submission does (raise, hang,
+crash, exit, print), the grader sees either a value or one ``StudentProblem`` with a message
+written for the student.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shutil
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograde import wire
+from autograde.containment import DEFAULT_MEMORY_BYTES
+
+DEFAULT_TIMEOUT = 10.0
+START_TIMEOUT = 20.0
+MAX_OUTPUT_BYTES = 16 << 10
+
+
+class StudentProblem(Exception):
+    """A failure caused by the submission; its message is shown to the student as it is."""
+
+
+class NotImplementedYet(StudentProblem):
+    pass
+
+
+class StudentRaised(StudentProblem):
+    def __init__(self, message: str, error_type: str):
+        super().__init__(message)
+        self.error_type = error_type
+
+
+class StudentTimeout(StudentProblem):
+    pass
+
+
+class RunnerDied(StudentProblem):
+    pass
+
+
+class SubmissionUnavailable(StudentProblem):
+    """The module is missing or does not import: every test of the exercise fails the same way."""
+
+
+@dataclass
+class CallResult:
+    value: Any
+    inputs_after: list | None = None
+    grads: list | None = None
+    param_grads: dict | None = None
+    matmuls: int | None = None
+    op_counts: dict = field(default_factory=dict)
+
+
+class RemoteObject:
+    """An object that lives in the runner (a module the student's class built, say)."""
+
+    def __init__(self, submission: Submission, handle: wire.Handle):
+        self._submission = submission
+        self._handle = handle
+        self.type_name = handle.type_name
+
+    def __call__(self, *args, **kwargs):
+        return self._submission.call((self, "__call__"), *args, kwargs=kwargs).value
+
+    def method(self, name: str, *args, **kwargs):
+        return self._submission.call((self, name), *args, kwargs=kwargs).value
+
+    def attribute(self, name: str):
+        return self._submission.get_attribute(self, name)
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} object in the runner>"
+
+
+def _describe_error(exercise: str, error: dict, what: str) -> str:
+    kind, message = error.get("type", "Exception"), error.get("message", "")
+    text = f"{what} raised {kind}: {message}" if message else f"{what} raised {kind}"
+    where = error.get("where")
+    if where:
+        text += f"\n  at line {where['line']} of {exercise}.py: {where['code']}"
+    return text
+
+
+class Submission:
+    """One exercise of one submission, graded through a fresh runner process.
+
+    A runner that crashes is replaced for the next call; one that times out is not (the
+    remaining calls fail at once instead of each waiting out the timeout again).
+    """
+
+    def __init__(
+        self,
+        launcher,
+        exercise: str,
+        module_path: Path | None,
+        *,
+        dependencies: dict[str, str] | None = None,
+        forbidden: list[str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    ):
+        self.launcher = launcher
+        self.exercise = exercise
+        self.module_path = module_path
+        self.dependencies = dependencies or {}
+        self.forbidden = forbidden or []
+        self.timeout = timeout
+        self.memory_bytes = memory_bytes
+        self.runner = None
+        self.workdir: Path | None = None
+        self.sticky_problem: StudentProblem | None = None
+        self.output = bytearray()
+        self.output_dropped = 0
+
+    # -- what graders use ------------------------------------------------------------------
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, kwargs=kwargs).value
+
+    def call(
+        self,
+        target: str | tuple[RemoteObject, str],
+        *args,
+        kwargs: dict | None = None,
+        inputs_after: bool = False,
+        backward: list | None = None,
+        count_ops: bool = False,
+        timeout: float | None = None,
+    ) -> CallResult:
+        """Call a function of the submission (or a method of a runner-side object)."""
+        if isinstance(target, str):
+            request = {"op": "call", "handle": None, "name": target}
+            what = f"{target}()"
+        else:
+            obj, method = target
+            request = {"op": "call", "handle": obj._handle.id, "name": method}
+            what = f"{obj.type_name}.{method}()" if method != "__call__" else f"{obj.type_name}(...)"
+        request.update(
+            args=list(args), kwargs=kwargs or {}, inputs_after=inputs_after,
+            backward=backward, count_ops=count_ops,
+        )
+        request["args"] = self._unbind(request["args"])
+        request["kwargs"] = self._unbind(request["kwargs"])
+        reply = self._exchange(request, timeout or self.timeout, what)
+        return CallResult(
+            value=self._bind(reply.get("value")),
+            inputs_after=reply.get("inputs_after"),
+            grads=reply.get("grads"),
+            param_grads=reply.get("param_grads"),
+            matmuls=reply.get("matmuls"),
+            op_counts=reply.get("op_counts") or {},
+        )
+
+    def get_attribute(self, obj: RemoteObject | None, name: str):
+        request = {"op": "getattr", "handle": obj._handle.id if obj else None, "name": name}
+        what = f"{obj.type_name}.{name}" if obj else name
+        return self._bind(self._exchange(request, self.timeout, what).get("value"))
+
+    def printed_output(self) -> str:
+        text = self.output.decode("utf-8", "replace")
+        if self.output_dropped:
+            text += f"\n... ({self.output_dropped} more bytes not shown)"
+        return text
+
+    def close(self) -> None:
+        self._stop_runner()
+
+    # -- the runner's life -----------------------------------------------------------------
+
+    def _ensure_runner(self):
+        if self.sticky_problem is not None:
+            raise self.sticky_problem
+        if self.runner is not None:
+            return self.runner
+        if self.module_path is None or not self.module_path.is_file():
+            self.sticky_problem = SubmissionUnavailable(
+                f"{self.exercise}.py is missing from the submission: create it from the stub in exercises/"
+            )
+            raise self.sticky_problem
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"grade-{self.exercise}-"))
+        private_copy = self.workdir / f"{self.exercise}.py"
+        shutil.copyfile(self.module_path, private_copy)
+        config = {
+            "exercise": self.exercise,
+            "module_path": str(private_copy),
+            "dependencies": self.dependencies,
+            "forbidden": self.forbidden,
+            "workdir": str(self.workdir),
+        }
+        self.runner = self.launcher.spawn(config, {"memory_bytes": self.memory_bytes})
+        hello = self._receive(START_TIMEOUT, f"importing {self.exercise}.py")
+        if hello.get("error"):
+            error = hello["error"]
+            self._stop_runner()
+            if error.get("type") == "SyntaxError":
+                where = error.get("where") or {}
+                message = f"{self.exercise}.py has a syntax error at line {where.get('line', '?')}: {error['message']}"
+            else:
+                message = _describe_error(self.exercise, error, f"importing {self.exercise}.py")
+            self.sticky_problem = SubmissionUnavailable(message)
+            raise self.sticky_problem
+        return self.runner
+
+    def _stop_runner(self):
+        status = None
+        if self.runner is not None:
+            with contextlib.suppress(OSError):
+                self.runner.sock.close()
+            status = self.launcher.reap(self.runner)
+            self._drain_output()
+            os.close(self.runner.output_fd)
+            self.runner = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+        return status
+
+    def _exchange(self, request: dict, timeout: float, what: str) -> dict:
+        runner = self._ensure_runner()
+        try:
+            runner.sock.settimeout(timeout)
+            runner.sock.sendall(wire.encode(request))
+        except (OSError, socket.timeout):
+            pass  # the reply (or its absence) below says what happened
+        reply = self._receive(timeout, what)
+        if reply.get("ok") is True and isinstance(reply, dict):
+            return reply
+        error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+        kind = error.get("type")
+        if kind == "NotImplementedError":
+            raise NotImplementedYet(
+                f"{what} is not implemented yet (it raised NotImplementedError): fill in exercises/{self.exercise}.py"
+            )
+        if kind == "MissingName":
+            raise StudentRaised(
+                f"{self.exercise}.py does not define {request['name']}: check the name against the stub", kind
+            )
+        if kind == "MemoryError":
+            raise StudentRaised(
+                f"{what} ran out of memory (the limit is {self.memory_bytes >> 20} MiB)", kind
+            )
+        raise StudentRaised(_describe_error(self.exercise, error, what), kind or "Exception")
+
+    def _receive(self, timeout: float, what: str) -> dict:
+        runner = self.runner
+        deadline = time.monotonic() + timeout
+        buffer = bytearray()
+        while True:
+            total = wire.frame_length(buffer)
+            if total is not None and len(buffer) >= total:
+                reply = wire.decode(bytes(buffer[:total]))
+                if not isinstance(reply, dict):
+                    raise wire.WireError("reply is not a dict")
+                return reply
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._stop_runner()
+                self.sticky_problem = StudentTimeout(
+                    f"{what} did not finish within {timeout:g} s: look for an endless loop "
+                    "(the remaining checks of this exercise were not run)"
+                )
+                raise self.sticky_problem
+            ready, _, _ = select.select([runner.sock, runner.output_fd], [], [], remaining)
+            if runner.output_fd in ready:
+                self._drain_output()
+            if runner.sock in ready:
+                chunk = runner.sock.recv(1 << 20)
+                if not chunk:
+                    status = self._stop_runner()
+                    how = status.describe() if status else "ended"
+                    raise RunnerDied(f"the process running your code {how} during {what}")
+                buffer += chunk
+
+    def _drain_output(self) -> None:
+        runner = self.runner
+        while runner is not None:
+            try:
+                chunk = os.read(runner.output_fd, 1 << 16)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                return
+            room = MAX_OUTPUT_BYTES - len(self.output)
+            self.output += chunk[: max(room, 0)]
+            self.output_dropped += max(len(chunk) - max(room, 0), 0)
+
+    def _unbind(self, value: Any) -> Any:
+        if isinstance(value, RemoteObject):
+            return value._handle
+        if isinstance(value, list):
+            return [self._unbind(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._unbind(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._unbind(v) for k, v in value.items()}
+        return value
+
+    def _bind(self, value: Any) -> Any:
+        if isinstance(value, wire.Handle):
+            return RemoteObject(self, value)
+        if isinstance(value, list):
+            return [self._bind(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._bind(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._bind(v) for k, v in value.items()}
+        return value

@@ -1,0 +1,261 @@
+"""The untrusted side: a runner process that loads one submission module and answers calls.
+
+Everything here runs next to student code, so nothing here is trusted by the checker: the
+runner only ever sends plain data (``wire``), and the checker decides what it means. A runner
+holds no reference solution for its own exercise and no expected values, so there is nothing
+in its memory worth finding.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.abc
+import importlib.util
+import linecache
+import os
+import socket
+import sys
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from autograde import wire
+from autograde.guard import ForbiddenAPIGuard, OpCounter
+
+HIDDEN_PACKAGES = ("reference", "graders", "tests", "cli", "autograde_hidden")
+MAX_MESSAGE_CHARS = 2000
+
+
+class ExerciseImports(importlib.abc.MetaPathFinder):
+    """Maps ``exercises.<name>`` to the submission for the graded exercise and to the reference
+    for every other one (so a mistake in one exercise never cascades), and refuses the
+    packages a submission must not see."""
+
+    def __init__(self, exercise: str, module_path: str | None, dependencies: dict[str, str]):
+        self.exercise = exercise
+        self.module_path = module_path
+        self.dependencies = dependencies
+
+    def find_spec(self, fullname, path=None, target=None):
+        top, _, rest = fullname.partition(".")
+        if top in HIDDEN_PACKAGES:
+            raise ImportError(f"{fullname} is not available while grading")
+        if top != "exercises" or not rest or "." in rest:
+            return None
+        if rest == self.exercise:
+            source = self.module_path
+        else:
+            source = self.dependencies.get(rest)
+        if source is None:
+            return None
+        return importlib.util.spec_from_file_location(fullname, source)
+
+
+def install_imports(config: dict) -> None:
+    for name in list(sys.modules):
+        if name.partition(".")[0] in ("exercises", *HIDDEN_PACKAGES):
+            del sys.modules[name]
+    package = types.ModuleType("exercises")
+    package.__path__ = []
+    sys.modules["exercises"] = package
+    sys.meta_path.insert(
+        0, ExerciseImports(config["exercise"], config.get("module_path"), config.get("dependencies", {}))
+    )
+
+
+def describe_exception(error: BaseException, student_file: str | None) -> dict:
+    """Type, message and where in the student's file it happened; never our own frames."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if student_file:
+        frames = [f for f in frames if f.filename == student_file]
+    if isinstance(error, SyntaxError) and error.lineno:
+        where = {"line": error.lineno, "code": (error.text or "").strip()}
+    elif frames:
+        where = {"line": frames[-1].lineno, "code": (frames[-1].line or "").strip()}
+    else:
+        where = None
+    message = error.msg if isinstance(error, SyntaxError) else str(error)
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS] + " ..."
+    return {
+        "type": type(error).__name__,
+        "message": message,
+        "where": where,
+        "traceback": "".join(traceback.format_list(frames[-5:]))[-MAX_MESSAGE_CHARS:],
+    }
+
+
+def flatten_tensors(value: Any) -> list[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in flatten_tensors(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in flatten_tensors(v)]
+    return []
+
+
+class Runner:
+    """Holds the loaded submission module and the objects it returned, and serves requests."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.module: types.ModuleType | None = None
+        self.load_error: dict | None = None
+        self.handles: dict[int, Any] = {}
+        forbidden = config.get("forbidden") or []
+        self.guard = ForbiddenAPIGuard(forbidden) if forbidden else None
+
+    def load(self) -> dict:
+        path = self.config.get("module_path")
+        if path is None:
+            return {"ok": True, "loaded": False, "error": None}
+        install_imports(self.config)
+        try:
+            self.module = importlib.import_module(f"exercises.{self.config['exercise']}")
+        except BaseException as error:  # noqa: B036 - a submission may raise anything on import
+            linecache.checkcache(path)
+            self.load_error = describe_exception(error, path)
+        return {"ok": True, "loaded": self.module is not None, "error": self.load_error}
+
+    def handle(self, request: dict) -> dict:
+        op = request.get("op")
+        try:
+            if op == "call":
+                return self.call(request)
+            if op == "getattr":
+                return {"ok": True, "value": self.to_wire(getattr(self.target(request), request["name"]))}
+            if op == "release":
+                self.handles.pop(request.get("handle"), None)
+                return {"ok": True, "value": None}
+            return {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
+        except BaseException as error:  # noqa: B036 - SystemExit and KeyboardInterrupt included
+            return {"ok": False, "error": describe_exception(error, self.config.get("module_path"))}
+
+    def target(self, request: dict) -> Any:
+        handle = request.get("handle")
+        if handle is None:
+            if self.module is None:
+                raise RuntimeError("the submission module is not loaded")
+            return self.module
+        return self.handles[handle]
+
+    def call(self, request: dict) -> dict:
+        owner = self.target(request)
+        if request.get("handle") is None and not hasattr(owner, request["name"]):
+            return {"ok": False, "error": {"type": "MissingName", "message": request["name"]}}
+        func = getattr(owner, request["name"])
+        args = [self.from_wire(a) for a in request.get("args", [])]
+        kwargs = {k: self.from_wire(v) for k, v in request.get("kwargs", {}).items()}
+        counter = OpCounter() if request.get("count_ops") else None
+        cotangents = request.get("backward")
+        with self.guard or contextlib.nullcontext():
+            with counter or contextlib.nullcontext():
+                result = func(*args, **kwargs)
+            if cotangents is not None:
+                self.backward(result, cotangents)
+        reply = {"ok": True, "value": self.to_wire(result)}
+        inputs = flatten_tensors([args, kwargs])
+        if request.get("inputs_after"):
+            reply["inputs_after"] = [t.detach() for t in inputs]
+        if cotangents is not None:
+            reply["grads"] = [t.grad for t in inputs]
+            if isinstance(owner, torch.nn.Module) or isinstance(func, torch.nn.Module):
+                module = owner if isinstance(owner, torch.nn.Module) else func
+                reply["param_grads"] = {n: p.grad for n, p in module.named_parameters()}
+        if counter is not None:
+            reply["op_counts"] = dict(counter.counts)
+            reply["matmuls"] = counter.matmuls()
+        return reply
+
+    @staticmethod
+    def backward(result: Any, cotangents: list) -> None:
+        outputs = flatten_tensors(result)
+        if len(outputs) != len(cotangents):
+            raise ValueError(f"expected {len(cotangents)} output tensor(s), got {len(outputs)}")
+        pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
+        if not pairs:
+            raise RuntimeError(
+                "the output is not connected to the inputs' autograd graph "
+                "(was it detached, built with torch.no_grad(), or converted to numbers?)"
+            )
+        # One scalar, not grad_tensors=: that path imports torch.fx lazily and costs 0.8 s.
+        sum((o * c.to(o.dtype)).sum() for o, c in pairs).backward()
+
+    def to_wire(self, value: Any) -> Any:
+        if value is None or isinstance(value, (bool, int, float, str, torch.Tensor)):
+            return value
+        if isinstance(value, (list, tuple)) and type(value) in (list, tuple, torch.Size):
+            converted = [self.to_wire(v) for v in value]
+            return converted if isinstance(value, list) else tuple(converted)
+        if type(value) is dict and all(isinstance(k, (str, int)) for k in value):
+            return {k: self.to_wire(v) for k, v in value.items()}
+        if isinstance(value, tuple):  # named tuples such as torch's _IncompatibleKeys
+            return tuple(self.to_wire(v) for v in value)
+        handle = wire.Handle(len(self.handles) + 1, type(value).__name__)
+        self.handles[handle.id] = value
+        return handle
+
+    def from_wire(self, value: Any) -> Any:
+        if isinstance(value, wire.Handle):
+            return self.handles[value.id]
+        if isinstance(value, list):
+            return [self.from_wire(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.from_wire(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.from_wire(v) for k, v in value.items()}
+        return value
+
+
+def read_frame(sock: socket.socket) -> Any | None:
+    buffer = bytearray()
+    while True:
+        total = wire.frame_length(buffer)
+        if total is not None and len(buffer) >= total:
+            return wire.decode(bytes(buffer))
+        chunk = sock.recv(max(65536, (total or 0) - len(buffer)))
+        if not chunk:
+            return None
+        buffer += chunk
+
+
+def send_reply(sock: socket.socket, reply: dict) -> None:
+    try:
+        frame = wire.encode(reply)
+    except wire.WireError as error:
+        frame = wire.encode({"ok": False, "error": {"type": "UnsendableResult", "message": str(error)}})
+    sock.sendall(frame)
+
+
+def serve(sock: socket.socket, config: dict) -> None:
+    """Answer requests until the checker hangs up. Runs in the runner process."""
+    torch.set_num_threads(1)
+    runner = Runner(config)
+    send_reply(sock, runner.load())
+    while True:
+        request = read_frame(sock)
+        if request is None:
+            return
+        reply = runner.handle(request)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        send_reply(sock, reply)
+
+
+def run_child(sock: socket.socket, output_fd: int, config: dict, limits: dict) -> None:
+    """Turn the current (freshly forked or started) process into a contained runner."""
+    from autograde import containment
+
+    containment.contain(output_fd, limits, Path(config["workdir"]))
+    try:
+        serve(sock, config)
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(0)

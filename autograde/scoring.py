@@ -1,0 +1,109 @@
+"""Scores from structured results: pytest-json-report's outcomes and the points planned at collection.
+
+Nothing a runner prints is read here. A test that was planned but has no outcome (it never
+ran) scores zero, and so does every outcome other than "passed".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autograde.plugin import PlannedTest
+
+
+@dataclass
+class TestResult:
+    name: str
+    score: float
+    max_score: float
+    status: str  # "passed" | "failed" | "error" (the grader's own fault)
+    message: str = ""
+    hint: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.name.removeprefix("test_").replace("_", " ")
+
+
+@dataclass
+class ExerciseResult:
+    name: str
+    tests: list[TestResult] = field(default_factory=list)
+    output: str = ""
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.max_score for t in self.tests)
+
+
+@dataclass
+class GradeReport:
+    exercises: dict[str, ExerciseResult]
+
+    @property
+    def score(self) -> float:
+        return sum(e.score for e in self.exercises.values())
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.max_score for e in self.exercises.values())
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    def to_json(self) -> dict:
+        """The documented JSON report (README, "The JSON report"); later fields only ever add."""
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "exercises": {
+                name: {
+                    "score": exercise.score,
+                    "max_score": exercise.max_score,
+                    "tests": [
+                        {
+                            "name": t.name,
+                            "score": t.score,
+                            "max_score": t.max_score,
+                            "status": "passed" if t.status == "passed" else "failed",
+                            "message": t.message,
+                            "hint": t.hint if t.status != "passed" else "",
+                        }
+                        for t in exercise.tests
+                    ],
+                    "output": exercise.output,
+                }
+                for name, exercise in self.exercises.items()
+            },
+        }
+
+
+def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[str], outputs: dict[str, str]) -> GradeReport:
+    outcomes = {test["nodeid"]: test for test in json_report.get("tests", [])}
+    report = GradeReport({name: ExerciseResult(name, output=outputs.get(name, "")) for name in exercises})
+    for nodeid, plan in planned.items():
+        outcome = outcomes.get(nodeid)
+        metadata = (outcome or {}).get("metadata") or {}
+        if outcome is None:
+            status, message = "error", "this check did not run"
+        elif outcome.get("outcome") == "passed":
+            status, message = "passed", ""
+        else:
+            status = metadata.get("status", "failed")
+            message = metadata.get("message") or f"this check ended as {outcome.get('outcome')}"
+        report.exercises.setdefault(plan.exercise, ExerciseResult(plan.exercise)).tests.append(
+            TestResult(
+                name=plan.name,
+                score=plan.points if status == "passed" else 0.0,
+                max_score=plan.points,
+                status=status,
+                message=message,
+                hint=plan.hint,
+            )
+        )
+    return report

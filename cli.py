@@ -1,0 +1,198 @@
+"""The ``grade`` command. It only translates: parse options, call the engine, show the report.
+
+Exit codes (the same for every subcommand):
+  0  grading ran (whatever the score)
+  1  the score is below --fail-under
+  2  usage error: unknown exercise, missing folder, bad option
+  3  grading itself failed (a broken grader or installation), not the submission
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_BELOW_THRESHOLD = 1
+EXIT_GRADING_FAILED = 3
+LAST_SCORES = Path(".grade") / "last-scores.json"
+
+
+class GradingFailed(click.ClickException):
+    exit_code = EXIT_GRADING_FAILED
+
+
+class _ImplicitCommandContext(click.Context):
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent else super().command_path
+
+
+class ImplicitCommand(click.Command):
+    """A subcommand whose name is never typed: its usage reads as the group's own."""
+
+    context_class = _ImplicitCommandContext
+
+
+class ExerciseCommandGroup(click.Group):
+    """``grade rnn_step`` and ``grade all`` are the grading command itself, not subcommands."""
+
+    default_command = "exercises"
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage("grade", "[EXERCISE ...|all] [OPTIONS]\n       grade COMMAND [ARGS]")
+
+
+def _known_exercises() -> list[str]:
+    from autograde import course
+
+    return course.exercises()
+
+
+def _resolve_exercises(names: tuple[str, ...]) -> list[str]:
+    known = _known_exercises()
+    if not names or names == ("all",):
+        return known
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            suggestion = f" Did you mean {close[0]!r}?" if close else ""
+            raise click.UsageError(f"there is no exercise {name!r}.{suggestion} Run 'grade list' to see them all.")
+    return list(dict.fromkeys(names))
+
+
+def _submission_dir(submission: Path | None, reference: bool) -> Path:
+    if reference:
+        from autograde import course
+
+        return course.reference_dir()
+    folder = submission or Path("exercises")
+    if not folder.is_dir():
+        if submission is None:
+            raise click.UsageError(
+                "there is no ./exercises folder here. Run grade from the course repository, "
+                "or point to your solutions with --submission DIR."
+            )
+        raise click.UsageError(f"the submission folder {str(folder)!r} does not exist.")
+    return folder.resolve()
+
+
+def _load_last_scores() -> dict:
+    try:
+        return json.loads(LAST_SCORES.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_last_scores(submission: Path, report) -> None:
+    scores = _load_last_scores()
+    mine = scores.setdefault(str(submission), {})
+    for name, exercise in report.exercises.items():
+        mine[name] = {"score": exercise.score, "max_score": exercise.max_score}
+    try:
+        LAST_SCORES.parent.mkdir(exist_ok=True)
+        LAST_SCORES.write_text(json.dumps(scores, indent=1), encoding="utf-8")
+    except OSError:
+        pass  # remembering scores for `grade list` is a convenience, never a failure
+
+
+@click.group(cls=ExerciseCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rnn-autograder", message="%(version)s")
+def main():
+    """Grade your solutions to the RNN and LSTM exercises.
+
+    \b
+      grade rnn_step            grade one exercise of ./exercises
+      grade all                 grade every exercise (so does plain `grade`)
+      grade list                the exercises, their points and your last scores
+      grade all --reference     grade the instructors' solutions (should be full marks)
+
+    Run `grade rnn_step --help` for the grading options (--submission, --json, ...).
+    Your code runs in a separate, time- and memory-limited process; the checks compare what it
+    returns with the reference solution and with torch's own modules.
+
+    \b
+    Exit codes: 0 grading ran, 1 score below --fail-under, 2 usage error,
+    3 grading itself failed.
+    """
+
+
+@main.command("exercises", hidden=True, cls=ImplicitCommand)
+@click.argument("names", nargs=-1, metavar="[EXERCISE ...|all]")
+@click.option("--submission", type=click.Path(path_type=Path), help="Folder with your <exercise>.py files. [default: ./exercises]")
+@click.option("--reference", is_flag=True, help="Grade the reference solutions instead (a sanity check for instructors).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report as JSON to this file.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit with status 1 if the total is below this percentage.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds each call of your code may take.")
+@click.option("--memory", "memory_mib", type=click.IntRange(min=256), default=2048, show_default=True, help="Memory limit of the process running your code, in MiB.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
+def grade_exercises(names, submission, reference, json_path, fail_under, timeout, memory_mib, quiet):
+    """Grade EXERCISE ... (or all of them) and print a scored report."""
+    exercises = _resolve_exercises(names)
+    folder = _submission_dir(submission, reference)
+    from autograde import engine
+
+    engine.start()  # before any grader is imported: runners are forked from what this holds now
+
+    from rich.console import Console
+
+    from autograde import report as reports
+
+    console = Console(stderr=True)
+    options = engine.Options(timeout=timeout, memory_bytes=memory_mib << 20)
+    try:
+        with console.status(f"Grading {', '.join(exercises) if len(exercises) < 4 else f'{len(exercises)} exercises'}..."):
+            result = engine.grade(folder, exercises, options)
+    except engine.GradingError as error:
+        raise GradingFailed(str(error)) from None
+
+    if quiet:
+        click.echo(f"{result.score:g}/{result.max_score:g} ({result.percent:.0f}%)")
+    else:
+        reports.print_report(result, Console())
+    if json_path:
+        reports.write_json(result, json_path)
+    if not reference:
+        _save_last_scores(folder, result)
+    if fail_under is not None and result.percent < fail_under:
+        click.echo(f"Total {result.percent:.1f}% is below --fail-under {fail_under:g}%.", err=True)
+        sys.exit(EXIT_BELOW_THRESHOLD)
+
+
+@main.command("list")
+@click.option("--submission", type=click.Path(path_type=Path), help="Show last scores for this folder. [default: ./exercises]")
+def list_exercises(submission):
+    """List the exercises, what each is worth, and your last score."""
+    from autograde import engine
+
+    engine.start()
+    from rich.console import Console
+    from rich.table import Table
+
+    try:
+        points = engine.plan(_known_exercises())
+    except engine.GradingError as error:
+        raise GradingFailed(str(error)) from None
+    folder = (submission or Path("exercises")).resolve()
+    last = _load_last_scores().get(str(folder), {})
+    table = Table(title=f"Exercises (last scores for {folder})")
+    table.add_column("exercise")
+    table.add_column("points", justify="right")
+    table.add_column("last score", justify="right")
+    for name, worth in points.items():
+        score = last.get(name)
+        table.add_row(name, f"{worth:g}", "-" if score is None else f"{score['score']:g}/{score['max_score']:g}")
+    table.add_row("total", f"{sum(points.values()):g}", "", style="bold")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
