@@ -1,0 +1,75 @@
+"""Grader for rnn_step: one step of a vanilla RNN, h_t = tanh(x_t @ Wxh + h_prev @ Whh + bh)."""
+
+import pytest
+import torch
+
+from autograde.checks import (
+    expect_close, expect_dtype, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_shape,
+    expect_unchanged, reference_gradients, with_grad,
+)
+from graders.rnn_cases import FORBIDDEN, STEP_MISTAKES, describe, step_inputs, torch_rnn_cell
+from reference.rnn_step import rnn_step as reference
+
+NAMES = ("x_t", "h_prev", "Wxh", "Whh", "bh")
+
+
+@pytest.mark.points(1, hint="Return h_t with shape (batch, hidden_dim): x_t @ Wxh is (batch, hidden_dim).")
+def test_returns_one_hidden_state_per_sequence(student):
+    expect_shape(student.rnn_step(*step_inputs()), (3, 4), "h_t", mistakes=STEP_MISTAKES, args=step_inputs())
+
+
+@pytest.mark.points(2, hint="h_t = tanh(x_t @ Wxh + h_prev @ Whh + bh), every term exactly once.")
+def test_matches_the_formula_in_float32(student):
+    inputs = step_inputs(seed=1)
+    expect_close(
+        student.rnn_step(*inputs), reference(*inputs), "h_t",
+        context=describe(3, 5, 4, torch.float32), mistakes=STEP_MISTAKES, args=inputs,
+    )
+
+
+@pytest.mark.points(1, hint="Keep the inputs' dtype: no .float(), and no new tensors without dtype=x_t.dtype.")
+def test_keeps_float64_inputs_in_float64(student):
+    inputs = step_inputs(dtype=torch.float64, seed=2)
+    result = student.rnn_step(*inputs)
+    expect_shape(result, (3, 4), "h_t")
+    expect_dtype(result, torch.float64, "h_t")
+    expect_close(result, reference(*inputs), "h_t", context=describe(3, 5, 4, torch.float64), mistakes=STEP_MISTAKES, args=inputs)
+
+
+@pytest.mark.points(2, hint="Your step should agree with torch.nn.RNNCell loaded with weight_ih = Wxh.T, for any batch size.")
+def test_agrees_with_torch_rnncell_for_batch_sizes_1_2_and_7(student):
+    for batch in (1, 2, 7):
+        x, h, Wxh, Whh, bh = inputs = step_inputs(batch=batch, input_dim=6, hidden_dim=3, seed=10 + batch)
+        with torch.no_grad():
+            expected = torch_rnn_cell(Wxh, Whh, bh)(x, h)
+        expect_close(
+            student.rnn_step(*inputs), expected, "h_t",
+            context=describe(batch, 6, 3, torch.float32), mistakes=STEP_MISTAKES, args=inputs,
+        )
+
+
+@pytest.mark.points(1, hint="Keep every step in torch (no .detach(), .item() or .numpy()) so gradients reach all five inputs.")
+def test_gradients_reach_every_input(student):
+    inputs = with_grad(step_inputs(seed=3))
+    result = student.call("rnn_step", *inputs, backward=[torch.ones(3, 4)])
+    expect_gradients_reach(result.grads, NAMES, "rnn_step")
+
+
+@pytest.mark.points(1, hint="If the values are right, the gradients follow; check you do not detach part of the computation.")
+def test_gradients_match_the_reference(student):
+    inputs = step_inputs(dtype=torch.float64, seed=4)
+    cotangent = torch.randn(3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    result = student.call("rnn_step", *with_grad(inputs), backward=[cotangent])
+    expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "rnn_step")
+
+
+@pytest.mark.points(1, hint="Do not modify the arguments in place (no +=, add_, or writes into x_t or h_prev).")
+def test_leaves_its_inputs_unchanged(student):
+    inputs = step_inputs(seed=6)
+    result = student.call("rnn_step", *inputs, inputs_after=True)
+    expect_unchanged(inputs, result.inputs_after, NAMES, "rnn_step")
+
+
+@pytest.mark.points(1, hint="Write the step with @ and torch.tanh; torch's built-in RNN modules and functions are off limits.")
+def test_does_not_use_torch_builtin_rnn(student, student_source):
+    expect_no_forbidden_api(student_source, FORBIDDEN, lambda: student.rnn_step(*step_inputs(seed=7)))

@@ -1,0 +1,6 @@
+"""Mistake: breaks the autograd graph with .detach()."""
+import torch
+
+
+def rnn_step(x_t, h_prev, Wxh, Whh, bh):
+    return torch.tanh(x_t @ Wxh + h_prev.detach() @ Whh.detach() + bh)

@@ -1,0 +1,6 @@
+"""Mistake: the recurrent weight is used transposed (invisible with a symmetric Whh)."""
+import torch
+
+
+def rnn_step(x_t, h_prev, Wxh, Whh, bh):
+    return torch.tanh(x_t @ Wxh + h_prev @ Whh.T + bh)

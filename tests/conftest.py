@@ -1,0 +1,37 @@
+"""Shared fixtures: grade a one-file submission in-process, exactly as `grade` does."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograde import engine
+
+# Start the fork server before any test module imports a reference or a grader, so that
+# runners are forked from a process that holds neither.
+engine.start()
+
+CASES = Path(__file__).parent / "cases"
+
+
+@pytest.fixture
+def grade_case(tmp_path):
+    """grade_case(exercise, case) -> ExerciseResult for tests/cases/<exercise>/<case>.py.
+
+    The case "reference" grades the reference solution; "stub" the shipped exercise stub.
+    """
+    from autograde import course
+
+    def grade(exercise: str, case: str, timeout: float = 10.0):
+        if case == "reference":
+            folder = course.reference_dir()
+        else:
+            source = course.package_dir("exercises") / f"{exercise}.py" if case == "stub" else CASES / exercise / f"{case}.py"
+            shutil.copyfile(source, tmp_path / f"{exercise}.py")
+            folder = tmp_path
+        report = engine.grade(folder, [exercise], engine.Options(timeout=timeout))
+        return report.exercises[exercise]
+
+    return grade

@@ -1,0 +1,19 @@
+"""Assertions about grading results, shared by the grader meta-tests."""
+
+
+def failures(result) -> dict[str, str]:
+    """{test name: message} of every check that did not pass."""
+    return {t.name: t.message for t in result.tests if t.status != "passed"}
+
+
+def assert_full_marks(result) -> None:
+    assert result.score == result.max_score > 0, failures(result)
+
+
+def assert_mistake_caught(result, expected: dict[str, str]) -> None:
+    """The submission lost points, and each named check failed with a message containing its text."""
+    lost = failures(result)
+    assert result.score < result.max_score, "a wrong submission earned full marks"
+    for test, text in expected.items():
+        assert test in lost, f"{test} passed; failing checks were: {lost}"
+        assert text in lost[test], f"{test} said: {lost[test]!r}; expected it to mention {text!r}"
