@@ -141,10 +141,19 @@ class Submission:
         count_ops: bool = False,
         timeout: float | None = None,
     ) -> CallResult:
-        """Call a function of the submission (or a method of a runner-side object)."""
+        """Call a function in the runner and return what came back.
+
+        ``target`` is a name the submission defines (``"rnn_step"``), a dotted name in
+        ``autograde.fixtures`` or in another exercise's reference (``"exercises.char_lstm.CharLSTM"``),
+        or ``(remote_object, method_name)``. ``inputs_after`` returns the argument tensors as
+        they were after the call; ``backward`` (one cotangent per output tensor) returns the
+        gradients of the arguments (and of a module's parameters); ``count_ops`` counts the
+        aten operators the call dispatched.
+        """
         if isinstance(target, str):
-            request = {"op": "call", "handle": None, "name": target}
-            what = f"{target}()"
+            module, _, name = target.rpartition(".")
+            request = {"op": "call", "handle": None, "module": module or None, "name": name}
+            what = f"{name}()"
         else:
             obj, method = target
             request = {"op": "call", "handle": obj._handle.id, "name": method}

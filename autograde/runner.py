@@ -25,6 +25,7 @@ import torch
 from autograde import wire
 from autograde.guard import ForbiddenAPIGuard, OpCounter
 
+FIXTURES = "autograde.fixtures"
 HIDDEN_PACKAGES = ("reference", "graders", "tests", "cli", "autograde_hidden")
 MAX_MESSAGE_CHARS = 2000
 
@@ -137,15 +138,22 @@ class Runner:
 
     def target(self, request: dict) -> Any:
         handle = request.get("handle")
-        if handle is None:
+        if handle is not None:
+            return self.handles[handle]
+        module = request.get("module")
+        if module is None:
             if self.module is None:
                 raise RuntimeError("the submission module is not loaded")
             return self.module
-        return self.handles[handle]
+        if module != FIXTURES and not (
+            module.startswith("exercises.") and module != f"exercises.{self.config['exercise']}"
+        ):
+            raise ImportError(f"{module} cannot be called from the checker")
+        return importlib.import_module(module)
 
     def call(self, request: dict) -> dict:
         owner = self.target(request)
-        if request.get("handle") is None and not hasattr(owner, request["name"]):
+        if owner is self.module and not hasattr(owner, request["name"]):
             return {"ok": False, "error": {"type": "MissingName", "message": request["name"]}}
         func = getattr(owner, request["name"])
         args = [self.from_wire(a) for a in request.get("args", [])]
@@ -191,7 +199,7 @@ class Runner:
         if isinstance(value, (list, tuple)) and type(value) in (list, tuple, torch.Size):
             converted = [self.to_wire(v) for v in value]
             return converted if isinstance(value, list) else tuple(converted)
-        if type(value) is dict and all(isinstance(k, (str, int)) for k in value):
+        if isinstance(value, dict) and all(isinstance(k, (str, int)) for k in value):
             return {k: self.to_wire(v) for k, v in value.items()}
         if isinstance(value, tuple):  # named tuples such as torch's _IncompatibleKeys
             return tuple(self.to_wire(v) for v in value)
