@@ -49,4 +49,8 @@ def contain(output_fd: int, limits: dict, workdir: Path) -> None:
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update(SAFE_ENVIRONMENT, HOME=str(workdir), TMPDIR=str(workdir))
-    sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+    # The process we were forked from may have swapped sys.stdout (pytest's capture does):
+    # print() must reach the pipe the checker reads, whatever the parent's streams were.
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - these live as long as the process
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115

@@ -111,5 +111,6 @@ def grade(submission_dir: Path, exercises: list[str], options: Options = Options
     plugin = GradingPlugin(
         Path(submission_dir), default_launcher(), Settings(options.timeout, options.memory_bytes)
     )
+    course.resolve_exercises_to_reference()
     report = _run_pytest(exercises, plugin, [])
     return scoring.score(report, plugin.planned, exercises, plugin.outputs)

@@ -9,8 +9,8 @@ in its memory worth finding.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.abc
-import importlib.util
 import linecache
 import os
 import socket
@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from autograde import wire
+from autograde.course import ExerciseImports
 from autograde.guard import ForbiddenAPIGuard, OpCounter
 
 FIXTURES = "autograde.fixtures"
@@ -30,29 +31,13 @@ HIDDEN_PACKAGES = ("reference", "graders", "tests", "cli", "autograde_hidden")
 MAX_MESSAGE_CHARS = 2000
 
 
-class ExerciseImports(importlib.abc.MetaPathFinder):
-    """Maps ``exercises.<name>`` to the submission for the graded exercise and to the reference
-    for every other one (so a mistake in one exercise never cascades), and refuses the
-    packages a submission must not see."""
-
-    def __init__(self, exercise: str, module_path: str | None, dependencies: dict[str, str]):
-        self.exercise = exercise
-        self.module_path = module_path
-        self.dependencies = dependencies
+class HiddenPackages(importlib.abc.MetaPathFinder):
+    """Refuses the packages a submission must not see, whatever sys.path says."""
 
     def find_spec(self, fullname, path=None, target=None):
-        top, _, rest = fullname.partition(".")
-        if top in HIDDEN_PACKAGES:
+        if fullname.partition(".")[0] in HIDDEN_PACKAGES:
             raise ImportError(f"{fullname} is not available while grading")
-        if top != "exercises" or not rest or "." in rest:
-            return None
-        if rest == self.exercise:
-            source = self.module_path
-        else:
-            source = self.dependencies.get(rest)
-        if source is None:
-            return None
-        return importlib.util.spec_from_file_location(fullname, source)
+        return None
 
 
 def install_imports(config: dict) -> None:
@@ -62,9 +47,8 @@ def install_imports(config: dict) -> None:
     package = types.ModuleType("exercises")
     package.__path__ = []
     sys.modules["exercises"] = package
-    sys.meta_path.insert(
-        0, ExerciseImports(config["exercise"], config.get("module_path"), config.get("dependencies", {}))
-    )
+    sources = dict(config.get("dependencies", {}), **{config["exercise"]: config.get("module_path")})
+    sys.meta_path[:0] = [HiddenPackages(), ExerciseImports(sources)]
 
 
 def describe_exception(error: BaseException, student_file: str | None) -> dict:

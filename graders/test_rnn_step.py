@@ -13,12 +13,12 @@ from reference.rnn_step import rnn_step as reference
 NAMES = ("x_t", "h_prev", "Wxh", "Whh", "bh")
 
 
-@pytest.mark.points(1, hint="Return h_t with shape (batch, hidden_dim): x_t @ Wxh is (batch, hidden_dim).")
+@pytest.mark.points(0.5, hint="Return h_t with shape (batch, hidden_dim): x_t @ Wxh is (batch, hidden_dim).")
 def test_returns_one_hidden_state_per_sequence(student):
     expect_shape(student.rnn_step(*step_inputs()), (3, 4), "h_t", mistakes=STEP_MISTAKES, args=step_inputs())
 
 
-@pytest.mark.points(2, hint="h_t = tanh(x_t @ Wxh + h_prev @ Whh + bh), every term exactly once.")
+@pytest.mark.points(1.5, hint="h_t = tanh(x_t @ Wxh + h_prev @ Whh + bh), every term exactly once.")
 def test_matches_the_formula_in_float32(student):
     inputs = step_inputs(seed=1)
     expect_close(
@@ -36,7 +36,7 @@ def test_keeps_float64_inputs_in_float64(student):
     expect_close(result, reference(*inputs), "h_t", context=describe(3, 5, 4, torch.float64), mistakes=STEP_MISTAKES, args=inputs)
 
 
-@pytest.mark.points(2, hint="Your step should agree with torch.nn.RNNCell loaded with weight_ih = Wxh.T, for any batch size.")
+@pytest.mark.points(1, hint="Your step should agree with torch.nn.RNNCell loaded with weight_ih = Wxh.T, for any batch size.")
 def test_agrees_with_torch_rnncell_for_batch_sizes_1_2_and_7(student):
     for batch in (1, 2, 7):
         x, h, Wxh, Whh, bh = inputs = step_inputs(batch=batch, input_dim=6, hidden_dim=3, seed=10 + batch)
@@ -48,7 +48,7 @@ def test_agrees_with_torch_rnncell_for_batch_sizes_1_2_and_7(student):
         )
 
 
-@pytest.mark.points(1, hint="Keep every step in torch (no .detach(), .item() or .numpy()) so gradients reach all five inputs.")
+@pytest.mark.points(0.5, hint="Keep every step in torch (no .detach(), .item() or .numpy()) so gradients reach all five inputs.")
 def test_gradients_reach_every_input(student):
     inputs = with_grad(step_inputs(seed=3))
     result = student.call("rnn_step", *inputs, backward=[torch.ones(3, 4)])
@@ -63,7 +63,7 @@ def test_gradients_match_the_reference(student):
     expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "rnn_step")
 
 
-@pytest.mark.points(1, hint="Do not modify the arguments in place (no +=, add_, or writes into x_t or h_prev).")
+@pytest.mark.points(0.5, hint="Do not modify the arguments in place (no +=, add_, or writes into x_t or h_prev).")
 def test_leaves_its_inputs_unchanged(student):
     inputs = step_inputs(seed=6)
     result = student.call("rnn_step", *inputs, inputs_after=True)

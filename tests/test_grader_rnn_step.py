@@ -13,7 +13,7 @@ def test_correct_variants_earn_full_marks(grade_case, case):
 MISTAKES = {
     "no_tanh": {"test_matches_the_formula_in_float32": "the tanh is missing"},
     "sigmoid": {"test_matches_the_formula_in_float32": "a sigmoid is used instead of tanh"},
-    "no_bias": {"test_matches_the_formula_in_float32": "the bias bh is missing"},
+    "no_bias": {"test_matches_the_formula_in_float32": "the bias is missing"},
     "whh_transposed": {
         "test_matches_the_formula_in_float32": "Whh is used transposed",
         "test_agrees_with_torch_rnncell_for_batch_sizes_1_2_and_7": "Whh is used transposed",
