@@ -1,0 +1,31 @@
+"""The static scan for forbidden APIs: names as written, aliases, strings; no false alarms."""
+
+import pytest
+
+from autograde.static_scan import find_forbidden
+
+FORBIDDEN = ["torch.nn.RNNCell", "torch.rnn_tanh_cell"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import torch\ncell = torch.nn.RNNCell(3, 4)",
+        "from torch import nn\ncell = nn.RNNCell",
+        "from torch.nn import RNNCell as Cell",
+        "import torch\nf = getattr(torch, 'rnn_tanh_cell')",
+        "import torch._VF as vf\nvf.rnn_tanh_cell",
+    ],
+)
+def test_forbidden_names_are_found_however_they_are_written(source):
+    assert find_forbidden(source, FORBIDDEN)
+
+
+def test_a_finding_names_the_api_and_the_line():
+    (finding,) = find_forbidden("import torch\n\nx = torch.nn.RNNCell(1, 2)\n", FORBIDDEN)
+    assert (finding.name, finding.line, finding.code) == ("torch.nn.RNNCell", 3, "x = torch.nn.RNNCell(1, 2)")
+
+
+def test_honest_code_and_prose_are_not_flagged():
+    source = '"""Unlike torch.nn.RNNCell, this is written by hand."""\nimport torch\n\ndef RNNCell_like(x):\n    return torch.tanh(x)\n'
+    assert find_forbidden(source, FORBIDDEN) == []
