@@ -11,9 +11,13 @@ import ctypes
 import os
 import resource
 import sys
+import tempfile
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
+CLONE_NEWNET = 0x40000000
+MAX_PROCESSES = 64
+DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_BYTES = 2 << 30
 DEFAULT_FILE_BYTES = 64 << 20
 SAFE_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
@@ -34,9 +38,25 @@ def set_limit(kind: int, value: int) -> None:
         resource.setrlimit(kind, (value, value))
 
 
+def isolate_network() -> None:
+    """A network namespace of its own (Linux, root): no network at all. Best effort."""
+    if sys.platform.startswith("linux") and os.geteuid() == 0:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)
+
+
+def drop_privileges(uid: int) -> None:
+    """Become an unprivileged user: no access to root's files, no signals to other processes."""
+    set_limit(resource.RLIMIT_NPROC, MAX_PROCESSES)  # counted per uid: a fork bomb stops here
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
 def contain(output_fd: int, limits: dict, workdir: Path) -> None:
     os.setsid()  # its own process group, so one killpg ends it and anything it started
     die_with_parent()
+    isolate_network()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
@@ -46,9 +66,12 @@ def contain(output_fd: int, limits: dict, workdir: Path) -> None:
     set_limit(resource.RLIMIT_DATA, int(limits.get("memory_bytes", DEFAULT_MEMORY_BYTES)))
     set_limit(resource.RLIMIT_FSIZE, int(limits.get("file_bytes", DEFAULT_FILE_BYTES)))
     set_limit(resource.RLIMIT_CORE, 0)
+    if limits.get("uid") is not None:
+        drop_privileges(limits["uid"])
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update(SAFE_ENVIRONMENT, HOME=str(workdir), TMPDIR=str(workdir))
+    tempfile.tempdir = str(workdir)  # the parent may have cached its own (torch asks for one lazily)
     # The process we were forked from may have swapped sys.stdout (pytest's capture does):
     # print() must reach the pipe the checker reads, whatever the parent's streams were.
     sys.stdin = open(os.devnull)  # noqa: SIM115 - these live as long as the process

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
@@ -45,9 +47,28 @@ def exercises() -> list[str]:
 
 
 def reference_files(except_for: str) -> dict[str, str]:
-    """The reference module of every exercise but one, for ``exercises.X`` imports in a runner."""
+    """The reference module of every exercise but one (for ``exercises.X`` in the checker)."""
     folder = reference_dir()
     return {name: str(folder / f"{name}.py") for name in ORDER if name != except_for and (folder / f"{name}.py").is_file()}
+
+
+def runner_dependencies(exercise: str) -> dict[str, dict]:
+    """What a runner for ``exercise`` may import as ``exercises.X``: the exercises taught before it,
+    as compiled bytecode without their source (``{name: {"base64": pyc}}``).
+
+    Later exercises build on earlier ones (rnn_forward on rnn_step, train_lm on char_lstm), so
+    a runner never needs a later reference, and without source inspect.getsource() cannot
+    print a reference into the report.
+    """
+    folder = reference_dir()
+    earlier = ORDER[: ORDER.index(exercise)] if exercise in ORDER else ()
+    return {name: _bytecode(folder / f"{name}.py") for name in earlier if (folder / f"{name}.py").is_file()}
+
+
+def _bytecode(path: Path) -> dict:
+    code = compile(path.read_text(encoding="utf-8"), f"<reference {path.stem}>", "exec")
+    pyc = importlib._bootstrap_external._code_to_timestamp_pyc(code)
+    return {"base64": base64.b64encode(pyc).decode("ascii")}
 
 
 class ExerciseImports(importlib.abc.MetaPathFinder):
@@ -65,7 +86,11 @@ class ExerciseImports(importlib.abc.MetaPathFinder):
         top, _, name = fullname.partition(".")
         if top != "exercises" or not name or self.sources.get(name) is None:
             return None
-        return importlib.util.spec_from_file_location(fullname, self.sources[name])
+        source = self.sources[name]
+        if source.endswith(".pyc"):
+            loader = importlib.machinery.SourcelessFileLoader(fullname, source)
+            return importlib.util.spec_from_file_location(fullname, source, loader=loader)
+        return importlib.util.spec_from_file_location(fullname, source)
 
 
 def resolve_exercises_to_reference() -> None:

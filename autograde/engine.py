@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograde import course
-from autograde.containment import DEFAULT_MEMORY_BYTES
-from autograde.remote import DEFAULT_TIMEOUT
+from autograde.containment import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
 
 
 class GradingError(Exception):
@@ -25,6 +24,7 @@ class GradingError(Exception):
 class Options:
     timeout: float = DEFAULT_TIMEOUT
     memory_bytes: int = DEFAULT_MEMORY_BYTES
+    extra_graders: Path | None = None  # instructor-only suites, test_<exercise>.py (hidden by default)
 
 
 def start() -> None:
@@ -36,7 +36,9 @@ def start() -> None:
 
     from autograde.launch import default_launcher
 
-    default_launcher()
+    default_launcher()  # a sandboxed fork server imports torch in parallel with us
+    import torch  # noqa: F401
+
     gc.freeze()  # torch's million objects need no more garbage collection passes
 
 
@@ -54,17 +56,22 @@ def _plugin_autoload_disabled():
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
 
 
-def _run_pytest(exercises: list[str], plugin, extra_args: list[str]):
+def _run_pytest(exercises: list[str], plugin, extra_args: list[str], extra_graders: Path | None = None):
     """Run the grader suites of ``exercises`` in this process; returns pytest-json-report's report."""
     import pytest
     from pytest_jsonreport.plugin import JSONReport
 
     results = JSONReport()
-    graders = course.graders_dir()
+    graders = rootdir = course.graders_dir()
     args = [str(course.grader_file(name, graders)) for name in exercises]
+    if extra_graders is not None:
+        extra = Path(extra_graders).resolve()
+        args += [str(path) for name in exercises if (path := course.grader_file(name, extra)).is_file()]
+        # A common root keeps node ids unique: outside the rootdir, pytest names every test "::name".
+        rootdir = Path(os.path.commonpath([graders.resolve(), extra]))
     args += [
         "-c", os.devnull,  # no ini file of the user's (or of the submission's) applies
-        f"--rootdir={graders}",
+        f"--rootdir={rootdir}",
         "--noconftest",
         "--import-mode=importlib",
         "--capture=no",
@@ -90,27 +97,30 @@ def _run_pytest(exercises: list[str], plugin, extra_args: list[str]):
     return results.report
 
 
-def plan(exercises: list[str]) -> dict[str, float]:
+def plan(exercises: list[str], extra_graders: Path | None = None) -> dict[str, float]:
     """What each exercise is worth, from its grader suite, without running anything."""
     from autograde.plugin import GradingPlugin, Settings
 
-    plugin = GradingPlugin(Path("."), None, Settings(DEFAULT_TIMEOUT, DEFAULT_MEMORY_BYTES))
-    _run_pytest(exercises, plugin, ["--collect-only"])
+    plugin = GradingPlugin(Path("."), None, Settings(DEFAULT_TIMEOUT, DEFAULT_MEMORY_BYTES, extra_graders))
+    _run_pytest(exercises, plugin, ["--collect-only"], extra_graders)
     points = dict.fromkeys(exercises, 0.0)
     for test in plugin.planned.values():
         points[test.exercise] += test.points
     return points
 
 
-def grade(submission_dir: Path, exercises: list[str], options: Options = Options()):
-    """Grade ``exercises`` of the submission in ``submission_dir``; returns a GradeReport."""
+def grade(submission_dir: Path, exercises: list[str], options: Options = Options(), launcher=None):
+    """Grade ``exercises`` of the submission in ``submission_dir``; returns a GradeReport.
+
+    ``launcher`` starts the runners (default: this process's fork server, sandboxed if possible).
+    """
     from autograde import scoring
     from autograde.launch import default_launcher
     from autograde.plugin import GradingPlugin, Settings
 
     plugin = GradingPlugin(
-        Path(submission_dir), default_launcher(), Settings(options.timeout, options.memory_bytes)
+        Path(submission_dir), launcher or default_launcher(), Settings(options.timeout, options.memory_bytes, options.extra_graders)
     )
     course.resolve_exercises_to_reference()
-    report = _run_pytest(exercises, plugin, [])
+    report = _run_pytest(exercises, plugin, [], options.extra_graders)
     return scoring.score(report, plugin.planned, exercises, plugin.outputs)

@@ -40,3 +40,13 @@ def grads_of(params: Parameters) -> list[torch.Tensor | None]:
 def as_generator(params: Parameters):
     """A one-shot iterator over the parameters, like ``model.parameters()``."""
     return (p for p in params.tensors)
+
+
+def parameters_of(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A module's registered parameters by name (state_dict() would also list buffers)."""
+    return {name: p.detach().clone() for name, p in module.named_parameters()}
+
+
+def values_of(params: Parameters) -> list[torch.Tensor]:
+    """The parameters' values (not their gradients), to check that clipping left them alone."""
+    return [p.detach().clone() for p in params.tensors]

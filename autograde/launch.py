@@ -1,29 +1,38 @@
 """Starting runner processes cheaply, from a process that holds nothing worth stealing.
 
 ``import torch`` costs 1.5 s per process, so runners are forked from a fork server (a
-"zygote") that imported torch, set it single-threaded, and then only ever forks. The zygote is
-itself forked from the ``grade`` process before any grader or reference is imported, or, when
-this process is no longer clean, started as a fresh interpreter. Where fork is unsafe (macOS),
-every runner is a fresh interpreter instead.
+"zygote") that imported torch, set it single-threaded, and then only ever forks. Where
+bubblewrap works, the zygote is started inside the sandbox (``sandbox``), in parallel with
+the ``grade`` process's own start-up. Otherwise it is forked from the ``grade`` process before
+any grader or reference is imported or, when this process is no longer clean, started as a
+fresh interpreter. Where fork is unsafe (macOS), every runner is a fresh interpreter instead.
 
-Runner sockets and output pipes are created here, in the trusted process, and handed to the
-zygote with SCM_RIGHTS, so the checker talks to each runner directly.
+The checker sends the zygote the runner's files as text (never paths to read) and the ends of
+a socket and an output pipe it created, by SCM_RIGHTS; it then talks to the runner directly.
+The zygote writes the files into a private working folder, forks, and cleans up after reaping.
 """
 
 from __future__ import annotations
 
 import atexit
+import base64
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
-SECRET_MODULES = ("reference", "graders", "exercises")
+from autograde import sandbox
+
+SECRET_MODULES = ("reference", "graders", "exercises", "tests")
+MAX_REQUEST_BYTES = 16 << 20
 
 
 @dataclass
@@ -59,36 +68,94 @@ def _channel_pair() -> tuple[socket.socket, socket.socket, int, int]:
     return checker_end, runner_end, output_read, output_write
 
 
-def _serve_zygote(control: socket.socket) -> None:
-    """The zygote's loop: fork a runner per request, reap it when asked. Never returns."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from autograde import runner
+def _write_files(folder: Path, files: dict[str, str | dict]) -> None:
+    """Text as UTF-8; ``{"base64": ...}`` as bytes (compiled references)."""
+    for name, content in files.items():
+        path = (folder / name).resolve()
+        if folder.resolve() not in path.parents:
+            raise ValueError(f"refusing to write outside the working folder: {name}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, dict):
+            path.write_bytes(base64.b64decode(content["base64"]))
+        else:
+            path.write_text(content, encoding="utf-8")
 
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
-        except OSError:
-            os._exit(0)
-        if not data:
-            os._exit(0)
-        request = json.loads(data)
-        if request["op"] == "spawn":
-            pid = os.fork()
-            if pid == 0:
-                control.close()
-                runner.run_child(socket.socket(fileno=fds[0]), fds[1], request["config"], request["limits"])
-            for fd in fds:
-                os.close(fd)
-            control.send(json.dumps({"pid": pid}).encode())
-        elif request["op"] == "reap":
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(request["pid"], signal.SIGKILL)
+
+def _kill_uid(uid: int) -> None:
+    """Kill every process of ``uid`` (a runner's own uid: its orphans and fork bombs)."""
+    for _ in range(20):
+        found = False
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError):
+                    if os.stat(f"/proc/{entry}").st_uid == uid:
+                        found = True
+                        os.kill(int(entry), signal.SIGKILL)
+        if not found:
+            return
+
+
+class Zygote:
+    """The fork server's side: fork a runner per request, reap and clean up when asked."""
+
+    def __init__(self, control: socket.socket):
+        self.control = control
+        self.runners: dict[int, tuple[Path, int | None]] = {}
+        self.spawned = 0
+
+    def serve_forever(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        from autograde import runner  # noqa: F401 - imported once here, inherited by every runner
+
+        while True:
             try:
-                _, status = os.waitpid(request["pid"], 0)
-                reply = {"status": status}
-            except ChildProcessError:
-                reply = {"status": None}
-            control.send(json.dumps(reply).encode())
+                data, fds, _, _ = socket.recv_fds(self.control, MAX_REQUEST_BYTES, 2)
+            except OSError:
+                os._exit(0)
+            if not data:
+                os._exit(0)
+            request = json.loads(data)
+            if request["op"] == "spawn":
+                reply = self.spawn(request, fds)
+            else:
+                reply = self.reap(request["pid"])
+            self.control.send(json.dumps(reply).encode())
+
+    def spawn(self, request: dict, fds: list[int]) -> dict:
+        from autograde import runner
+
+        workdir = Path(tempfile.mkdtemp(prefix="runner-"))
+        _write_files(workdir, request["files"])
+        limits = dict(request["limits"])
+        uid = None
+        if limits.get("drop_uid") and os.geteuid() == 0:
+            uid = sandbox.RUNNER_UID_BASE + self.spawned % 1000
+            for path in [workdir, *workdir.rglob("*")]:
+                os.chown(path, uid, uid)
+        limits["uid"] = uid
+        self.spawned += 1
+        pid = os.fork()
+        if pid == 0:
+            self.control.close()
+            runner.run_child(socket.socket(fileno=fds[0]), fds[1], request["config"], limits, workdir)
+        for fd in fds:
+            os.close(fd)
+        self.runners[pid] = (workdir, uid)
+        return {"pid": pid}
+
+    def reap(self, pid: int) -> dict:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = None
+        workdir, uid = self.runners.pop(pid, (None, None))
+        if uid is not None:
+            _kill_uid(uid)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return {"status": status}
 
 
 def _clean_enough_to_fork() -> bool:
@@ -97,63 +164,83 @@ def _clean_enough_to_fork() -> bool:
     )
 
 
-class ForkServer:
-    """Client of a zygote process; safe to share between threads."""
-
-    def __init__(self, control: socket.socket, process: int | subprocess.Popen):
-        self.control = control
-        self.process = process
-        self.lock = threading.Lock()
-        atexit.register(self.close)
-
-    @classmethod
-    def start(cls) -> ForkServer:
+def _start_zygote(protections: sandbox.Protections) -> tuple[socket.socket, int | subprocess.Popen]:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    zygote_args = ["-m", "autograde.launch", "zygote", str(theirs.fileno())]
+    if protections.mode == "sandbox":
+        command = sandbox.command(zygote_args)
+    elif _clean_enough_to_fork():
         import torch
 
         torch.set_num_threads(1)  # before the first op: forking after threads hangs
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        if _clean_enough_to_fork():
-            pid = os.fork()
-            if pid == 0:
-                ours.close()
-                from autograde.containment import die_with_parent
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            from autograde.containment import die_with_parent
 
-                die_with_parent()
-                try:
-                    _serve_zygote(theirs)
-                finally:
-                    os._exit(0)
-            theirs.close()
-            return cls(ours, pid)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "autograde.launch", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-        )
+            die_with_parent()
+            try:
+                Zygote(theirs).serve_forever()
+            finally:
+                os._exit(0)
         theirs.close()
-        return cls(ours, process)
+        return ours, pid
+    else:
+        command = [sys.executable, *zygote_args]
+    process = subprocess.Popen(command, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+    theirs.close()
+    return ours, process
 
-    def spawn(self, config: dict, limits: dict) -> RunnerProcess:
+
+class ForkServer:
+    """Client of a zygote process; safe to share between threads. Restarts a zygote that died."""
+
+    def __init__(self, protections: sandbox.Protections):
+        self.protections = protections
+        self.lock = threading.Lock()
+        self.control, self.process = _start_zygote(protections)
+        atexit.register(self.close)
+
+    def _ask(self, request: dict, fds: list[int] = ()) -> dict:
+        data = json.dumps(request).encode()
+        for attempt in range(2):
+            try:
+                socket.send_fds(self.control, [data], list(fds))
+                reply = self.control.recv(1 << 16)
+                if reply:
+                    return json.loads(reply)
+            except OSError:
+                pass
+            if attempt == 0 and request["op"] == "spawn":
+                self.close()  # a submission may have killed it: never let that stop the others
+                self.control, self.process = _start_zygote(self.protections)
+        raise RuntimeError("the fork server stopped answering")
+
+    def spawn(self, config: dict, files: dict[str, str], limits: dict) -> RunnerProcess:
         checker_end, runner_end, output_read, output_write = _channel_pair()
+        limits = {**limits, "drop_uid": self.protections.runner_uid}
         try:
             with self.lock:
-                request = json.dumps({"op": "spawn", "config": config, "limits": limits}).encode()
-                socket.send_fds(self.control, [request], [runner_end.fileno(), output_write])
-                reply = json.loads(self.control.recv(1 << 16) or b"{}")
+                reply = self._ask(
+                    {"op": "spawn", "config": config, "files": files, "limits": limits},
+                    [runner_end.fileno(), output_write],
+                )
+        except RuntimeError:
+            checker_end.close()
+            os.close(output_read)
+            raise
         finally:
             runner_end.close()
             os.close(output_write)
-        if "pid" not in reply:
-            checker_end.close()
-            os.close(output_read)
-            raise RuntimeError("the fork server did not start a runner")
         return RunnerProcess(reply["pid"], checker_end, output_read)
 
     def reap(self, runner: RunnerProcess) -> ExitStatus | None:
-        """Kill the runner's whole process group and return how it ended."""
+        """Kill the runner and everything it started; return how it ended."""
         with self.lock:
-            self.control.send(json.dumps({"op": "reap", "pid": runner.pid}).encode())
-            reply = json.loads(self.control.recv(1 << 16) or b"{}")
+            try:
+                reply = self._ask({"op": "reap", "pid": runner.pid})
+            except RuntimeError:
+                return None
         status = reply.get("status")
         return None if status is None else ExitStatus.from_wait_status(status)
 
@@ -172,11 +259,14 @@ class SubprocessLauncher:
     """One fresh interpreter per runner: slow (torch is imported each time) but fork-free."""
 
     def __init__(self):
-        self.processes: dict[int, subprocess.Popen] = {}
+        self.protections = sandbox.Protections("fallback", "not used without fork", False, False)
+        self.processes: dict[int, tuple[subprocess.Popen, Path]] = {}
 
-    def spawn(self, config: dict, limits: dict) -> RunnerProcess:
+    def spawn(self, config: dict, files: dict[str, str], limits: dict) -> RunnerProcess:
         checker_end, runner_end, output_read, output_write = _channel_pair()
-        payload = json.dumps({"config": config, "limits": limits})
+        workdir = Path(tempfile.mkdtemp(prefix="runner-"))
+        _write_files(workdir, files)
+        payload = json.dumps({"config": config, "limits": limits, "workdir": str(workdir)})
         fds = [runner_end.fileno(), output_write]
         process = subprocess.Popen(
             [sys.executable, "-m", "autograde.launch", "runner", *map(str, fds), payload],
@@ -185,19 +275,20 @@ class SubprocessLauncher:
         )
         runner_end.close()
         os.close(output_write)
-        self.processes[process.pid] = process
+        self.processes[process.pid] = (process, workdir)
         return RunnerProcess(process.pid, checker_end, output_read)
 
     def reap(self, runner: RunnerProcess) -> ExitStatus | None:
-        process = self.processes.pop(runner.pid)
+        process, workdir = self.processes.pop(runner.pid)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(runner.pid, signal.SIGKILL)
         code = process.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
         return ExitStatus(signal=-code) if code < 0 else ExitStatus(code=code)
 
     def close(self) -> None:
-        for runner_pid in list(self.processes):
-            self.reap(RunnerProcess(runner_pid, None, -1))
+        for pid in list(self.processes):
+            self.reap(RunnerProcess(pid, None, -1))
 
 
 _launcher = None
@@ -207,7 +298,7 @@ def default_launcher() -> ForkServer | SubprocessLauncher:
     """The process-wide launcher, started on first use (call early, before importing graders)."""
     global _launcher
     if _launcher is None:
-        _launcher = SubprocessLauncher() if sys.platform == "darwin" else ForkServer.start()
+        _launcher = SubprocessLauncher() if sys.platform == "darwin" else ForkServer(sandbox.detect())
     return _launcher
 
 
@@ -216,15 +307,16 @@ def _main(argv: list[str]) -> None:
         from autograde import runner
 
         payload = json.loads(argv[3])
-        runner.run_child(socket.socket(fileno=int(argv[1])), int(argv[2]), payload["config"], payload["limits"])
+        runner.run_child(
+            socket.socket(fileno=int(argv[1])), int(argv[2]), payload["config"], payload["limits"], Path(payload["workdir"])
+        )
     import torch
 
     torch.set_num_threads(1)
-    control = socket.socket(fileno=int(argv[0]))
     from autograde.containment import die_with_parent
 
     die_with_parent()
-    _serve_zygote(control)
+    Zygote(socket.socket(fileno=int(argv[1]))).serve_forever()
 
 
 if __name__ == "__main__":

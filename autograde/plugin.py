@@ -20,10 +20,14 @@ from autograde.checks import GradingFailure
 from autograde.remote import StudentProblem, Submission, SubmissionUnavailable
 
 
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
+
+
 @dataclass(frozen=True)
 class Settings:
     timeout: float
     memory_bytes: int
+    extra_graders: Path | None = None  # tests collected from there default to "hidden"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class PlannedTest:
     name: str
     points: float
     hint: str
+    visibility: str = "visible"  # one of VISIBILITIES: who may see this check's name and message
 
 
 def exercise_of(path: Path) -> str:
@@ -65,7 +70,21 @@ class GradingPlugin:
         self.defects: list[str] = []
 
     def pytest_configure(self, config):
-        config.addinivalue_line("markers", "points(n, hint): what a grader test is worth, and a hint shown when it fails")
+        config.addinivalue_line(
+            "markers",
+            "points(n, hint, visibility='visible'): what a grader test is worth, a hint shown when it fails, "
+            "and who may see it (visible, hidden, after_due_date, after_published)",
+        )
+
+    def module_visibility(self, module, path: Path) -> str:
+        """A module's default: its VISIBILITY, else "hidden" for --extra-graders suites, else "visible"."""
+        declared = getattr(module, "VISIBILITY", None)
+        if declared is not None:
+            return declared
+        extra = self.settings.extra_graders
+        if extra is not None and Path(path).resolve().is_relative_to(Path(extra).resolve()):
+            return "hidden"
+        return "visible"
 
     def pytest_collection_modifyitems(self, session, config, items):
         for item in items:
@@ -73,12 +92,17 @@ class GradingPlugin:
             if marker is None or not marker.args or "hint" not in marker.kwargs:
                 self.defects.append(f"{item.nodeid} has no @pytest.mark.points(n, hint=...)")
                 continue
+            visibility = marker.kwargs.get("visibility") or self.module_visibility(item.module, item.path)
+            if visibility not in VISIBILITIES:
+                self.defects.append(f"{item.nodeid} has visibility {visibility!r}: use one of {', '.join(VISIBILITIES)}")
+                continue
             self.planned[item.nodeid] = PlannedTest(
                 nodeid=item.nodeid,
                 exercise=exercise_of(item.path),
                 name=item.name,
                 points=float(marker.args[0]),
                 hint=marker.kwargs["hint"],
+                visibility=visibility,
             )
 
     @pytest.fixture(scope="module")
@@ -89,14 +113,16 @@ class GradingPlugin:
             self.launcher,
             exercise,
             self.submission_dir / f"{exercise}.py",
-            dependencies=course.reference_files(except_for=exercise),
+            dependencies=course.runner_dependencies(exercise),
             forbidden=list(getattr(request.module, "FORBIDDEN", [])),
             timeout=self.settings.timeout,
             memory_bytes=self.settings.memory_bytes,
         )
         yield submission
         submission.close()
-        self.outputs[exercise] = submission.printed_output()
+        if self.module_visibility(request.module, request.path) == "visible":
+            # What a hidden suite's inputs made the code print would tell what the suite checks.
+            self.outputs[exercise] = submission.printed_output()
 
     @pytest.fixture(scope="module")
     def student_source(self, request) -> str:

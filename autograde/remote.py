@@ -11,18 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import shutil
 import socket
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autograde import wire
-from autograde.containment import DEFAULT_MEMORY_BYTES
+from autograde.containment import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
 
-DEFAULT_TIMEOUT = 10.0
 START_TIMEOUT = 20.0
 MAX_OUTPUT_BYTES = 16 << 10
 
@@ -106,7 +103,7 @@ class Submission:
         exercise: str,
         module_path: Path | None,
         *,
-        dependencies: dict[str, str] | None = None,
+        dependencies: dict[str, dict] | None = None,
         forbidden: list[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         memory_bytes: int = DEFAULT_MEMORY_BYTES,
@@ -119,7 +116,6 @@ class Submission:
         self.timeout = timeout
         self.memory_bytes = memory_bytes
         self.runner = None
-        self.workdir: Path | None = None
         self.sticky_problem: StudentProblem | None = None
         self.output = bytearray()
         self.output_dropped = 0
@@ -195,22 +191,24 @@ class Submission:
             raise self.sticky_problem
         if self.runner is not None:
             return self.runner
-        if self.module_path is None or not self.module_path.is_file():
+        try:
+            source = self.module_path.read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError):
             self.sticky_problem = SubmissionUnavailable(
                 f"{self.exercise}.py is missing from the submission: create it from the stub in exercises/"
             )
-            raise self.sticky_problem
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"grade-{self.exercise}-"))
-        private_copy = self.workdir / f"{self.exercise}.py"
-        shutil.copyfile(self.module_path, private_copy)
+            raise self.sticky_problem from None
+        except (OSError, UnicodeDecodeError) as error:
+            self.sticky_problem = SubmissionUnavailable(f"{self.exercise}.py could not be read as UTF-8 text: {error}")
+            raise self.sticky_problem from None
+        files = {f"{self.exercise}.py": source, **{f"lib/{name}.pyc": code for name, code in self.dependencies.items()}}
         config = {
             "exercise": self.exercise,
-            "module_path": str(private_copy),
-            "dependencies": self.dependencies,
+            "module": f"{self.exercise}.py",
+            "dependencies": {name: f"lib/{name}.pyc" for name in self.dependencies},
             "forbidden": self.forbidden,
-            "workdir": str(self.workdir),
         }
-        self.runner = self.launcher.spawn(config, {"memory_bytes": self.memory_bytes})
+        self.runner = self.launcher.spawn(config, files, {"memory_bytes": self.memory_bytes})
         hello = self._receive(START_TIMEOUT, f"importing {self.exercise}.py")
         if hello.get("error"):
             error = hello["error"]
@@ -233,9 +231,6 @@ class Submission:
             self._drain_output()
             os.close(self.runner.output_fd)
             self.runner = None
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
         return status
 
     def _exchange(self, request: dict, timeout: float, what: str) -> dict:

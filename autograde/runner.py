@@ -239,11 +239,16 @@ def serve(sock: socket.socket, config: dict) -> None:
         send_reply(sock, reply)
 
 
-def run_child(sock: socket.socket, output_fd: int, config: dict, limits: dict) -> None:
+def run_child(sock: socket.socket, output_fd: int, config: dict, limits: dict, workdir: Path) -> None:
     """Turn the current (freshly forked or started) process into a contained runner."""
     from autograde import containment
 
-    containment.contain(output_fd, limits, Path(config["workdir"]))
+    containment.contain(output_fd, limits, workdir)
+    config = dict(
+        config,
+        module_path=str(workdir / config["module"]),
+        dependencies={name: str(workdir / path) for name, path in config.get("dependencies", {}).items()},
+    )
     try:
         serve(sock, config)
     finally:

@@ -19,6 +19,7 @@ class TestResult:
     status: str  # "passed" | "failed" | "error" (the grader's own fault)
     message: str = ""
     hint: str = ""
+    visibility: str = "visible"  # "visible" | "hidden" | "after_due_date" | "after_published"
 
     @property
     def title(self) -> str:
@@ -73,6 +74,7 @@ class GradeReport:
                             "status": "passed" if t.status == "passed" else "failed",
                             "message": t.message,
                             "hint": t.hint if t.status != "passed" else "",
+                            **({"visibility": t.visibility} if t.visibility != "visible" else {}),
                         }
                         for t in exercise.tests
                     ],
@@ -104,6 +106,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
                 status=status,
                 message=message,
                 hint=plan.hint,
+                visibility=plan.visibility,
             )
         )
     return report

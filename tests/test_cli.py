@@ -17,7 +17,7 @@ def run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     def invoke(*args):
-        return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)
+        return CliRunner(env={"COLUMNS": "200"}).invoke(cli.main, list(args), catch_exceptions=False)
 
     return invoke
 

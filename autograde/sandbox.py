@@ -1,0 +1,105 @@
+"""Which protections this machine allows, and the bubblewrap command that applies them.
+
+With bubblewrap (Linux), the fork server and every runner it forks live in one sandbox per
+``grade`` process (or per batch worker): the host file system is not there except for the
+system directories and the Python installation, read-only; the course (references, graders,
+tests) and every home and temporary directory are absent; there is no network, and the pid
+namespace hides the checker and ends every leftover process with the sandbox. As root, each
+runner also drops to an unprivileged uid of its own. Elsewhere the same design runs with
+rlimits, process groups and timeouts only (see SECURITY.md for what that leaves open).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+SANDBOX_TMP_BYTES = 512 << 20
+RUNNER_UID_BASE = 60000
+DISABLE_VARIABLE = "GRADE_SANDBOX"  # GRADE_SANDBOX=off forces the fallback (for debugging)
+SYSTEM_DIRS = ("/usr", "/etc")
+SYSTEM_LINKS = {"/bin": "usr/bin", "/sbin": "usr/sbin", "/lib": "usr/lib", "/lib64": "usr/lib64"}
+
+
+@dataclass(frozen=True)
+class Protections:
+    """What grading on this machine is protected by (shown by `grade doctor`, recorded in reports)."""
+
+    mode: str  # "sandbox" or "fallback"
+    bubblewrap: str | None  # why it is or is not used
+    runner_uid: bool  # runners drop to their own unprivileged uid
+    network_isolated: bool
+
+    def to_json(self) -> dict:
+        return {
+            "mode": self.mode,
+            "bubblewrap": self.bubblewrap,
+            "runner_uid": self.runner_uid,
+            "network_isolated": self.network_isolated,
+        }
+
+
+def _python_roots() -> list[Path]:
+    """Directories the interpreter and its packages live in (bound read-only into the sandbox)."""
+    roots = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    return sorted(roots)
+
+
+def _autograde_dir() -> Path:
+    return Path(__file__).resolve().parent
+
+
+def command(python_args: list[str]) -> list[str]:
+    """The bwrap command line that runs ``python python_args...`` inside the sandbox."""
+    args = ["bwrap", "--die-with-parent", "--new-session"]
+    if os.geteuid() == 0:
+        # No user namespace as root, so that runners can drop to real unprivileged uids.
+        args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    else:
+        args += ["--unshare-all"]
+    for system_dir in SYSTEM_DIRS:
+        args += ["--ro-bind", system_dir, system_dir]
+    for link, target in SYSTEM_LINKS.items():
+        if os.path.islink(link):
+            args += ["--symlink", target, link]
+        elif os.path.isdir(link):
+            args += ["--ro-bind", link, link]
+    args += ["--dev", "/dev", "--proc", "/proc", "--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp"]
+    made: set[str] = set()
+    for path in [*_python_roots(), _autograde_dir()]:
+        # bwrap would create missing parents as 0700, which an unprivileged runner cannot cross.
+        for parent in reversed(path.parents):
+            if str(parent) not in ("/", *made) and not str(parent).startswith(("/usr", "/etc")):
+                args += ["--perms", "0755", "--dir", str(parent)]
+                made.add(str(parent))
+        args += ["--ro-bind", str(path), str(path)]
+    args += [
+        "--chdir", "/tmp", "--clearenv",
+        "--setenv", "PATH", "/usr/bin:/bin",
+        "--setenv", "PYTHONPATH", str(_autograde_dir().parent),
+        "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+        "--setenv", "TMPDIR", "/tmp",
+        sys.executable, *python_args,
+    ]
+    return args
+
+
+@functools.cache
+def detect() -> Protections:
+    """Probe once whether bubblewrap works here (a 5 ms dry run)."""
+    root = os.geteuid() == 0
+    if os.environ.get(DISABLE_VARIABLE, "").lower() in ("off", "0", "no"):
+        return Protections("fallback", f"disabled by {DISABLE_VARIABLE}", False, False)
+    if not sys.platform.startswith("linux"):
+        return Protections("fallback", "only on Linux", False, False)
+    if shutil.which("bwrap") is None:
+        return Protections("fallback", "not installed (Debian/Ubuntu: apt-get install bubblewrap)", False, False)
+    probe = subprocess.run(command(["-c", "pass"]), capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        return Protections("fallback", f"installed but cannot run here: {probe.stderr.strip()[:200]}", False, False)
+    return Protections("sandbox", shutil.which("bwrap"), root, True)
