@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
 MAX_PROCESSES = 64
 DEFAULT_TIMEOUT = 10.0
@@ -28,6 +29,13 @@ def die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+
+
+def become_subreaper() -> None:
+    """Linux: orphaned descendants are re-parented to this process instead of init."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def set_limit(kind: int, value: int) -> None:

@@ -123,4 +123,6 @@ def grade(submission_dir: Path, exercises: list[str], options: Options = Options
     )
     course.resolve_exercises_to_reference()
     report = _run_pytest(exercises, plugin, [], options.extra_graders)
-    return scoring.score(report, plugin.planned, exercises, plugin.outputs)
+    result = scoring.score(report, plugin.planned, exercises, plugin.outputs)
+    result.protections = plugin.launcher.protections.to_json()
+    return result

@@ -81,6 +81,31 @@ def _write_files(folder: Path, files: dict[str, str | dict]) -> None:
             path.write_text(content, encoding="utf-8")
 
 
+def _children_of(pid: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                if int(stat.rpartition(")")[2].split()[1]) == pid:
+                    children.append(int(entry))
+    return children
+
+
+def _kill_orphans(keep: set[int]) -> None:
+    """Kill the processes runners left behind, which a subreaper inherits (setsid daemons included)."""
+    for _ in range(20):
+        orphans = [pid for pid in _children_of(os.getpid()) if pid not in keep]
+        if not orphans:
+            return
+        for pid in orphans:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in orphans:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
 def _kill_uid(uid: int) -> None:
     """Kill every process of ``uid`` (a runner's own uid: its orphans and fork bombs)."""
     for _ in range(20):
@@ -105,7 +130,12 @@ class Zygote:
 
     def serve_forever(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        from autograde import runner  # noqa: F401 - imported once here, inherited by every runner
+        from autograde.containment import become_subreaper
+
+        become_subreaper()  # orphans of runners come back to us, however they detached
+        from autograde import runner  # imported once here, inherited by every runner
+
+        runner.warm_up()
 
         while True:
             try:
@@ -153,6 +183,8 @@ class Zygote:
         workdir, uid = self.runners.pop(pid, (None, None))
         if uid is not None:
             _kill_uid(uid)
+        if sys.platform.startswith("linux"):
+            _kill_orphans(keep=set(self.runners))
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
         return {"status": status}

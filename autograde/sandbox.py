@@ -93,13 +93,19 @@ def command(python_args: list[str]) -> list[str]:
 def detect() -> Protections:
     """Probe once whether bubblewrap works here (a 5 ms dry run)."""
     root = os.geteuid() == 0
+    linux = sys.platform.startswith("linux")
+    network = linux and root  # the fallback still gives each runner its own network namespace as root
+
+    def fallback(reason: str) -> Protections:
+        return Protections("fallback", reason, False, network)
+
     if os.environ.get(DISABLE_VARIABLE, "").lower() in ("off", "0", "no"):
-        return Protections("fallback", f"disabled by {DISABLE_VARIABLE}", False, False)
-    if not sys.platform.startswith("linux"):
-        return Protections("fallback", "only on Linux", False, False)
+        return fallback(f"disabled by {DISABLE_VARIABLE}")
+    if not linux:
+        return fallback("only on Linux")
     if shutil.which("bwrap") is None:
-        return Protections("fallback", "not installed (Debian/Ubuntu: apt-get install bubblewrap)", False, False)
+        return fallback("not installed (Debian/Ubuntu: apt-get install bubblewrap)")
     probe = subprocess.run(command(["-c", "pass"]), capture_output=True, text=True, timeout=30)
     if probe.returncode != 0:
-        return Protections("fallback", f"installed but cannot run here: {probe.stderr.strip()[:200]}", False, False)
+        return fallback(f"installed but cannot run here: {probe.stderr.strip()[:200]}")
     return Protections("sandbox", shutil.which("bwrap"), root, True)

@@ -44,6 +44,7 @@ class ExerciseResult:
 @dataclass
 class GradeReport:
     exercises: dict[str, ExerciseResult]
+    protections: dict | None = None  # how the runners were contained (sandbox.Protections.to_json())
 
     @property
     def score(self) -> float:
@@ -82,6 +83,7 @@ class GradeReport:
                 }
                 for name, exercise in self.exercises.items()
             },
+            **({"protections": self.protections} if self.protections else {}),
         }
 
 

@@ -47,7 +47,8 @@ def test_failures_show_the_message_and_the_hint(run, submission):
 def test_the_json_report_has_the_documented_shape(run, submission, tmp_path):
     run("rnn_step", "rnn_step_fused", "--json", "out/report.json")
     report = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert set(report) == {"score", "max_score", "exercises"}
+    assert set(report) == {"score", "max_score", "exercises", "protections"}
+    assert report["protections"]["mode"] in ("sandbox", "fallback")
     assert (report["score"], report["max_score"]) == (12.5, 14)
     fused = report["exercises"]["rnn_step_fused"]
     assert {"score", "max_score", "tests", "output"} <= set(fused)
@@ -91,3 +92,9 @@ def test_list_shows_every_exercise_with_its_points_and_the_last_score(run, submi
     for name in course.exercises():
         assert name in result.output
     assert "7/7" in result.output
+
+
+def test_doctor_reports_the_protections_of_this_machine(run):
+    result = run("doctor")
+    assert result.exit_code == 0
+    assert "mode sandbox" in result.output or "SECURITY.md" in result.output
