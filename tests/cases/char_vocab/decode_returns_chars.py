@@ -1,0 +1,15 @@
+"""Mistake: decode returns the list of characters instead of a string."""
+import torch
+
+
+def build_vocab(text):
+    itos = sorted(set(text))
+    return {ch: i for i, ch in enumerate(itos)}, itos
+
+
+def encode(text, stoi):
+    return torch.tensor([stoi[ch] for ch in text], dtype=torch.long)
+
+
+def decode(ids, itos):
+    return [itos[i] for i in ids]

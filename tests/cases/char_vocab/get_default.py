@@ -1,0 +1,15 @@
+"""Mistake: unknown characters silently get id 0."""
+import torch
+
+
+def build_vocab(text):
+    itos = sorted(set(text))
+    return {ch: i for i, ch in enumerate(itos)}, itos
+
+
+def encode(text, stoi):
+    return torch.tensor([stoi.get(ch, 0) for ch in text], dtype=torch.long)
+
+
+def decode(ids, itos):
+    return "".join(itos[i] for i in ids)

@@ -1,0 +1,9 @@
+"""Mistake: returns an empty list when the text is too short, instead of raising ValueError."""
+
+
+def make_batches(ids, batch_size, seq_len):
+    n = (len(ids) - 1) // (batch_size * seq_len)
+    m = n * batch_size * seq_len
+    X = ids[:m].view(batch_size, n * seq_len)
+    Y = ids[1:m + 1].view(batch_size, n * seq_len)
+    return [(X[:, i * seq_len:(i + 1) * seq_len], Y[:, i * seq_len:(i + 1) * seq_len]) for i in range(n)]

@@ -1,0 +1,11 @@
+"""Mistake: (seq_len, batch_size) batches, as in torch's word_language_model example."""
+
+
+def make_batches(ids, batch_size, seq_len):
+    n = (len(ids) - 1) // (batch_size * seq_len)
+    if n < 1:
+        raise ValueError("text too short for one batch")
+    m = n * batch_size * seq_len
+    X = ids[:m].view(batch_size, -1).t()
+    Y = ids[1:m + 1].view(batch_size, -1).t()
+    return [(X[i * seq_len:(i + 1) * seq_len], Y[i * seq_len:(i + 1) * seq_len]) for i in range(n)]
