@@ -253,6 +253,8 @@ class Submission:
             raise StudentRaised(
                 f"{self.exercise}.py does not define {request['name']}: check the name against the stub", kind
             )
+        if kind == "NoGradientPath":
+            raise StudentRaised(f"{what} {error.get('message', '')}", kind)
         if kind == "MemoryError":
             raise StudentRaised(
                 f"{what} ran out of memory (the limit is {self.memory_bytes >> 20} MiB)", kind

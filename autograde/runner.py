@@ -83,6 +83,10 @@ def flatten_tensors(value: Any) -> list[torch.Tensor]:
     return []
 
 
+class NoGradientPath(Exception):
+    """The result cannot carry gradients back: reported as a finding, not as the student's raise."""
+
+
 class Runner:
     """Holds the loaded submission module and the objects it returned, and serves requests."""
 
@@ -167,12 +171,15 @@ class Runner:
     def backward(result: Any, cotangents: list) -> None:
         outputs = flatten_tensors(result)
         if len(outputs) != len(cotangents):
-            raise ValueError(f"expected {len(cotangents)} output tensor(s), got {len(outputs)}")
+            raise NoGradientPath(
+                f"returned {len(outputs)} tensor(s) where {len(cotangents)} were expected, so no gradient "
+                "can flow back (a Python number from .item() or float() has no autograd graph)"
+            )
         pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
         if not pairs:
-            raise RuntimeError(
-                "the output is not connected to the inputs' autograd graph "
-                "(was it detached, built with torch.no_grad(), or converted to numbers?)"
+            raise NoGradientPath(
+                "returned a result that is not connected to the inputs' autograd graph "
+                "(was it detached, built under torch.no_grad(), or converted to numbers?)"
             )
         # One scalar, not grad_tensors=: that path imports torch.fx lazily and costs 0.8 s.
         sum((o * c.to(o.dtype)).sum() for o, c in pairs).backward()
