@@ -1,0 +1,306 @@
+"""Grader for clip_grad_norm: gradient-norm clipping with the result of torch.nn.utils.clip_grad_norm_.
+
+A gradient cannot cross the wire, so the parameters are built inside the runner
+(autograde.fixtures.with_grads) and their gradients read back after the call (grads_of). Checks:
+the total is the L2 norm of all gradients as one vector, a 0-dim tensor measured before
+clipping; gradients are scaled in place by max_norm / (total + 1e-6) only when the total exceeds
+max_norm; parameters without a gradient are skipped; a one-shot generator works; no gradients
+give tensor(0.); random models agree with torch.nn.utils.clip_grad_norm_ in float32 and float64;
+parameter values stay as they were; and nothing in torch.nn.utils does the work.
+"""
+
+import pytest
+import torch
+
+from autograde import fixtures
+from autograde.checks import GradingFailure, expect_close, expect_no_forbidden_api, fail
+from autograde.mistakes import Mistake, identify
+from reference.clip_grad_norm import clip_grad_norm as reference
+
+# A public name also covers its home in torch.nn.utils.clip_grad, where the guard refuses it too.
+# torch's deprecated torch.nn.utils.clip_grad_norm is left out on purpose: its leaf is the student's
+# own function's name, which the scan would flag in `__all__ = ["clip_grad_norm"]`. It only calls
+# clip_grad_norm_, so the runtime guard refuses it all the same.
+FORBIDDEN = [
+    "torch.nn.utils.clip_grad_norm_",
+    "torch.nn.utils.clip_grad_value_",
+    "torch.nn.utils.get_total_norm",
+    "torch.nn.utils.clip_grads_with_norm_",
+    "torch.nn.utils.clip_grad._get_total_norm",
+    "torch.nn.utils.clip_grad._clip_grads_with_norm_",
+]
+
+SHAPES = [(4, 3), (3,), (2, 2, 3)]
+MAX_NORM = 1.0
+"""Below the total norm of every model() here (about 4.6), so these calls clip."""
+
+
+def model(seed: int, shapes=SHAPES, dtype=torch.float32, scale=1.0, without_grad=()) -> tuple[list, list]:
+    """(values, grads) of a small model; the parameters at the indices in ``without_grad`` have no gradient."""
+    g = torch.Generator().manual_seed(seed)
+    values = [torch.randn(shape, generator=g, dtype=dtype) for shape in shapes]
+    grads = [torch.randn(shape, generator=g, dtype=dtype) * scale for shape in shapes]
+    return values, [None if k in without_grad else grad for k, grad in enumerate(grads)]
+
+
+def clip_in_runner(student, values, grads, max_norm, *, generator=False) -> tuple:
+    """Run the student's clip_grad_norm on parameters built in the runner: (total_norm, gradients after)."""
+    params = student.call("autograde.fixtures.with_grads", values, grads).value
+    target = student.call("autograde.fixtures.as_generator", params).value if generator else params
+    total = student.clip_grad_norm(target, max_norm)
+    return total, student.call("autograde.fixtures.grads_of", params).value
+
+
+def clip_here(clip, values, grads, max_norm) -> tuple:
+    """(total_norm, gradients after) of a trusted ``clip`` on the same parameters."""
+    params = fixtures.with_grads(values, grads)
+    return clip(list(params), max_norm), fixtures.grads_of(params)
+
+
+def total_norm(grads) -> float:
+    return torch.linalg.vector_norm(torch.cat([g.flatten() for g in grads if g is not None])).item()
+
+
+def telling(mistakes, expected, args: tuple) -> list[Mistake]:
+    """The mistakes that change the result on these inputs: one that gets it right here must not be named."""
+    return [mistake for mistake in mistakes if identify(expected, [mistake], args) is None]
+
+
+def expect_total(total, expected, grads, max_norm, context: str) -> None:
+    args = (grads, max_norm)
+    mistakes = telling(NORM_MISTAKES, expected, args)
+    expect_close(total, expected, "the returned total norm", context=context, mistakes=mistakes, args=args)
+
+
+def expect_gradients_after(after, expected, grads, max_norm, context: str, mistakes=None) -> None:
+    """Every gradient after the call equals ``expected`` (None stays None).
+
+    A mistake from ``mistakes`` (SCALING_MISTAKES unless given; () for none) that reproduces
+    them all is named.
+    """
+    if len(after) != len(expected):
+        fail(f"could not read back the gradients of {len(expected)} parameters after the call.")
+    for k, (got, want) in enumerate(zip(after, expected)):
+        if want is None and got is not None:
+            fail(f"parameter {k} had no gradient (.grad was None) and should still have none, but now has one ({context}).")
+        if want is not None and got is None:
+            fail(f"parameter {k} had a gradient, but its .grad is None after the call ({context}).")
+        if want is None:
+            continue
+        try:
+            expect_close(got, want, f"the gradient of parameter {k} after the call", context=context)
+        except GradingFailure as failure:
+            args = (grads, max_norm)
+            mistakes = telling(SCALING_MISTAKES if mistakes is None else mistakes, expected, args)
+            fail(str(failure), mistakes=mistakes, actual=after, args=args)
+
+
+def matches(outcome: tuple, expected: tuple) -> bool:
+    """Whether (total_norm, gradients after) equals the expected pair, within tolerance."""
+    try:
+        expect_close(outcome[0], expected[0], "the total norm")
+        expect_gradients_after(outcome[1], expected[1], (), 0.0, "", mistakes=())
+    except GradingFailure:
+        return False
+    return True
+
+
+# -- Mistakes: each takes (grads, max_norm) and returns what a mistaken call returns, or leaves in .grad --
+
+
+def _present(grads):
+    return [g for g in grads if g is not None]
+
+
+def _norms(grads):
+    return [torch.linalg.vector_norm(g) for g in _present(grads)]
+
+
+def _true_total(grads):
+    return torch.linalg.vector_norm(torch.stack(_norms(grads)))
+
+
+def _total_after_clipping(grads, max_norm):
+    total = _true_total(grads)
+    return total * max_norm / (total + 1e-6) if total > max_norm else total
+
+
+def _per_tensor_clipping(grads, max_norm):
+    return [None if g is None else g * min(1.0, max_norm / (torch.linalg.vector_norm(g).item() + 1e-6)) for g in grads]
+
+
+def _scaled_by(factor):
+    def scale(grads, max_norm):
+        coef = factor(_true_total(grads), max_norm)
+        return [None if g is None else g * coef for g in grads]
+
+    return scale
+
+
+def _unchanged(grads, max_norm):
+    return [None if g is None else g.clone() for g in grads]
+
+
+NORM_MISTAKES = [
+    Mistake(
+        "the total is measured after clipping",
+        "Measure the total norm before you scale anything, and return that value.",
+        _total_after_clipping,
+    ),
+    Mistake(
+        "the per-tensor norms are added up",
+        "The total is the norm of all gradients as one vector: sqrt(sum of the squared per-tensor norms).",
+        lambda grads, max_norm: torch.stack(_norms(grads)).sum(),
+    ),
+    Mistake(
+        "the square root is missing (this is the squared norm)",
+        "Take the square root of the sum of squares, or use torch.linalg.vector_norm.",
+        lambda grads, max_norm: torch.stack(_norms(grads)).square().sum(),
+    ),
+    Mistake(
+        "only the last gradient's norm is returned",
+        "Combine the norms of all gradients: the total is the norm of all of them as one vector.",
+        lambda grads, max_norm: _norms(grads)[-1],
+    ),
+]
+
+SCALING_MISTAKES = [
+    Mistake(
+        "each gradient is clipped by its own norm (per-tensor clipping)",
+        "Measure one total norm over all gradients together, and scale every gradient by the same max_norm / (total + 1e-6).",
+        _per_tensor_clipping,
+    ),
+    Mistake(
+        "the gradients are unchanged: they were scaled on copies, not in place",
+        "Scale each p.grad itself in place, e.g. p.grad.mul_(coef) inside torch.no_grad().",
+        _unchanged,
+    ),
+    Mistake(
+        "the gradients are scaled even when the total norm is within max_norm",
+        "Scale only if total > max_norm; otherwise leave the gradients untouched.",
+        _scaled_by(lambda total, max_norm: max_norm / (total + 1e-6)),
+    ),
+    Mistake(
+        "the scale factor is upside down (total / max_norm)",
+        "Multiply by max_norm / (total + 1e-6), which is below 1 when clipping.",
+        _scaled_by(lambda total, max_norm: total / max_norm if total > max_norm else 1.0),
+    ),
+    Mistake(
+        "max_norm is ignored: the gradients are divided by the total norm",
+        "Multiply by max_norm / (total + 1e-6), so the clipped total is max_norm, not 1.",
+        _scaled_by(lambda total, max_norm: 1 / total if total > max_norm else 1.0),
+    ),
+]
+
+ITERATED_TWICE = Mistake(
+    "the parameters are iterated twice, and a generator is empty the second time",
+    "Turn them into a list once (params = list(parameters)) and loop over that list.",
+    _unchanged,
+)
+"""Named when a generator gives another result than a list of the same parameters."""
+
+
+@pytest.mark.points(1, hint="Return torch.linalg.vector_norm of all gradients taken as one vector: a 0-dim tensor, not a float.")
+def test_returns_the_norm_of_all_gradients_together_as_a_0_dim_tensor(student):
+    values, grads = model(seed=1)
+    total, _ = clip_in_runner(student, values, grads, 100.0)
+    expected, _ = clip_here(reference, values, grads, 100.0)
+    expect_total(total, expected, grads, 100.0, "three gradients of shapes (4, 3), (3,), (2, 2, 3), max_norm 100")
+
+
+@pytest.mark.points(0.5, hint="Measure the total norm first and return that value, even though you then scale the gradients.")
+def test_returns_the_norm_measured_before_clipping(student):
+    values, grads = model(seed=2)
+    total, _ = clip_in_runner(student, values, grads, MAX_NORM)
+    expected, _ = clip_here(reference, values, grads, MAX_NORM)
+    expect_total(total, expected, grads, MAX_NORM, f"a total norm of {expected.item():.3g} and max_norm {MAX_NORM:g}")
+
+
+@pytest.mark.points(1, hint="When total > max_norm, multiply every p.grad in place by max_norm / (total + 1e-6): one factor for all.")
+def test_scales_every_gradient_by_one_factor_when_the_total_exceeds_max_norm(student):
+    values, grads = model(seed=3)
+    _, after = clip_in_runner(student, values, grads, MAX_NORM)
+    _, expected = clip_here(reference, values, grads, MAX_NORM)
+    context = f"a total norm of {total_norm(grads):.3g} and max_norm {MAX_NORM:g}"
+    expect_gradients_after(after, expected, grads, MAX_NORM, context)
+    # A total of about 5e-3 makes the 1e-6 show; so small, every catalogued mistake looks alike.
+    values, grads = model(seed=4, dtype=torch.float64, scale=1e-3)
+    _, after = clip_in_runner(student, values, grads, 5e-4)
+    _, expected = clip_here(reference, values, grads, 5e-4)
+    context = "float64, a total norm of about 5e-3 and max_norm 5e-4"
+    expect_gradients_after(after, expected, grads, 5e-4, context, mistakes=())
+
+
+@pytest.mark.points(0.5, hint="Scale only if total > max_norm; otherwise leave every gradient exactly as it was.")
+def test_leaves_gradients_untouched_when_the_total_is_within_max_norm(student):
+    values, grads = model(seed=5)
+    max_norm = 2 * total_norm(grads)
+    _, after = clip_in_runner(student, values, grads, max_norm)
+    context = f"a total norm of {total_norm(grads):.3g} and max_norm {max_norm:.3g}"
+    expect_gradients_after(after, grads, grads, max_norm, context)
+
+
+@pytest.mark.points(0.5, hint="Skip the parameters whose .grad is None (p.grad is None), in the norm and in the scaling.")
+def test_skips_parameters_whose_grad_is_none(student):
+    values, grads = model(seed=6, shapes=[(4, 3), (5,), (3,), (2, 3)], without_grad=(1, 3))
+    total, after = clip_in_runner(student, values, grads, MAX_NORM)
+    expected_total, expected = clip_here(reference, values, grads, MAX_NORM)
+    context = "parameters 1 and 3 have no gradient"
+    expect_total(total, expected_total, grads, MAX_NORM, context)
+    expect_gradients_after(after, expected, grads, MAX_NORM, context)
+
+
+@pytest.mark.points(0.5, hint="model.parameters() is a generator: turn it into a list once, then loop over the list as often as you like.")
+def test_accepts_a_generator_that_can_be_iterated_only_once(student):
+    values, grads = model(seed=7)
+    expected = clip_here(reference, values, grads, MAX_NORM)
+    outcome = clip_in_runner(student, values, grads, MAX_NORM, generator=True)
+    if not matches(outcome, expected) and matches(clip_in_runner(student, values, grads, MAX_NORM), expected):
+        fail(f"clip_grad_norm is right with a list of parameters, but not with a generator.\n{ITERATED_TWICE.describe()}")
+    context = "the parameters given as a generator"
+    expect_total(outcome[0], expected[0], grads, MAX_NORM, context)
+    expect_gradients_after(outcome[1], expected[1], grads, MAX_NORM, context)
+
+
+@pytest.mark.points(0.5, hint="If no parameter has a gradient (or there are no parameters), return torch.tensor(0.).")
+def test_returns_zero_when_no_parameter_has_a_gradient(student):
+    values, grads = model(seed=8, without_grad=(0, 1, 2))
+    cases = {"three parameters, none with a gradient": (values, grads), "no parameters": ([], [])}
+    for context, (case_values, case_grads) in cases.items():
+        total, _ = clip_in_runner(student, case_values, case_grads, MAX_NORM)
+        expect_close(total, torch.tensor(0.0), "the returned total norm", context=context)
+
+
+@pytest.mark.points(0.5, hint="Your result should equal torch.nn.utils.clip_grad_norm_'s, in the gradients' dtype, for any shapes of parameters.")
+def test_matches_torch_clip_grad_norm_on_random_models_in_float32_and_float64(student):
+    models = [  # (seed, dtype, parameter shapes, parameters without gradient, max_norm as a fraction of the total)
+        (30, torch.float32, [(6, 5), (6,), (2, 6), (2,)], (), 0.5),
+        (31, torch.float64, [(12, 5), (12, 3), (12,), (12,)], (), 0.25),
+        (32, torch.float32, [(7, 4), (3, 4, 2), (1,)], (1,), 2.0),
+        (33, torch.float64, [(4, 4), (4,)], (), 4.0),
+    ]
+    for seed, dtype, shapes, without_grad, fraction in models:
+        values, grads = model(seed, shapes, dtype, without_grad=without_grad)
+        max_norm = fraction * total_norm(grads)
+        total, after = clip_in_runner(student, values, grads, max_norm)
+        expected_total, expected = clip_here(torch.nn.utils.clip_grad_norm_, values, grads, max_norm)
+        context = f"{str(dtype).removeprefix('torch.')} parameters of shapes {shapes}, max_norm {fraction:g} × the total"
+        expect_total(total, expected_total, grads, max_norm, context)
+        expect_gradients_after(after, expected, grads, max_norm, context)
+
+
+@pytest.mark.points(0.5, hint="Scale the gradients p.grad, never the parameters p themselves.")
+def test_leaves_parameter_values_unchanged(student):
+    values, grads = model(seed=9)
+    params = student.call("autograde.fixtures.with_grads", values, grads).value
+    student.clip_grad_norm(params, MAX_NORM)
+    after = student.call("autograde.fixtures.values_of", params).value
+    changed = [str(k) for k, (old, new) in enumerate(zip(values, after)) if not torch.equal(old, new)]
+    if changed:
+        fail(f"clip_grad_norm changed the values of parameter {', '.join(changed)}: scale each p.grad, never p itself.")
+
+
+@pytest.mark.points(0.5, hint="Compute the norm and scale the gradients yourself; torch.nn.utils's clipping and norm helpers are off limits.")
+def test_does_not_use_torch_gradient_clipping(student, student_source):
+    values, grads = model(seed=10)  # a call that clips, so every forbidden helper it might reach is reached
+    expect_no_forbidden_api(student_source, FORBIDDEN, lambda: clip_in_runner(student, values, grads, MAX_NORM))

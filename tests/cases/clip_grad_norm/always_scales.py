@@ -1,0 +1,13 @@
+"""Mistake: scales the gradients even when the total norm is within max_norm."""
+import torch
+
+
+@torch.no_grad()
+def clip_grad_norm(parameters, max_norm):
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    for g in grads:
+        g.mul_(max_norm / (total + 1e-6))
+    return total

@@ -1,0 +1,9 @@
+"""Mistake: returns h_t alone instead of the pair (h_t, c_t)."""
+import torch
+
+
+def lstm_step(x_t, state, W_ih, W_hh, b_ih, b_hh):
+    h_prev, c_prev = state
+    i, f, g, o = (x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh).chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    return o * torch.tanh(f * c_prev + i * g)
