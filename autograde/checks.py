@@ -28,9 +28,12 @@ class GradingFailure(AssertionError):
     """A check that failed; its message is shown to the student as it is."""
 
 
-def fail(message: str, *, mistakes: Sequence[Mistake] = (), actual: Any = None, args: Sequence = (), kwargs: dict | None = None):
+def fail(
+    message: str, *, mistakes: Sequence[Mistake] = (), actual: Any = None, args: Sequence = (),
+    kwargs: dict | None = None, expected: Any = None,
+):
     """Fail with ``message``, naming the catalogued mistake that reproduces ``actual``, if any."""
-    known = identify(actual, mistakes, args, kwargs) if mistakes else None
+    known = identify(actual, mistakes, args, kwargs, expected) if mistakes else None
     if known is not None:
         message = f"{message}\n{known.describe()}"
     raise GradingFailure(message)
@@ -68,7 +71,7 @@ def expect_close(actual: Any, expected: torch.Tensor, what: str, *, context: str
 
     ``diagnosis`` (mistakes=, args=, kwargs=) lets a wrong result be matched to a known mistake.
     """
-    expect_shape(actual, expected.shape, what, **diagnosis)
+    expect_shape(actual, expected.shape, what, expected=expected, **diagnosis)
     expect_dtype(actual, expected.dtype, what)
     rtol, atol = TOLERANCES.get(expected.dtype, TOLERANCES[torch.float64])
     actual, expected = actual.detach(), expected.detach()
@@ -76,7 +79,10 @@ def expect_close(actual: Any, expected: torch.Tensor, what: str, *, context: str
         return
     suffix = f" ({context})" if context else ""
     if not torch.isfinite(actual).all() and torch.isfinite(expected).all():
-        fail(f"{what} contains nan or inf where every expected value is finite{suffix}.", actual=actual, **diagnosis)
+        fail(
+            f"{what} contains nan or inf where every expected value is finite{suffix}.",
+            actual=actual, expected=expected, **diagnosis,
+        )
     error = (actual.double() - expected.double()).abs()
     worst = tuple(int(i) for i in torch.unravel_index(error.argmax(), error.shape)) if error.ndim else ()
     fail(
@@ -84,6 +90,7 @@ def expect_close(actual: Any, expected: torch.Tensor, what: str, *, context: str
         f"{list(worst)} (expected {expected[worst].item():.6g}, got {actual[worst].item():.6g}; "
         f"the tolerance is {atol:g} + {rtol:g}·|expected|).",
         actual=actual,
+        expected=expected,
         **diagnosis,
     )
 

@@ -30,7 +30,9 @@ class Mistake:
 
 
 def _same(actual: Any, wrong: Any) -> bool:
-    if isinstance(actual, torch.Tensor) and isinstance(wrong, torch.Tensor):
+    if isinstance(actual, torch.Tensor) != isinstance(wrong, torch.Tensor):
+        return False
+    if isinstance(actual, torch.Tensor):
         if actual.shape != wrong.shape:
             return False
         actual, wrong = actual.detach().double(), wrong.detach().double()
@@ -42,14 +44,20 @@ def _same(actual: Any, wrong: Any) -> bool:
     return actual == wrong
 
 
-def identify(actual: Any, mistakes: Sequence[Mistake], args: Sequence[Any], kwargs: dict | None = None) -> Mistake | None:
-    """The first catalogued mistake that reproduces ``actual`` on these inputs, if any."""
+def identify(
+    actual: Any, mistakes: Sequence[Mistake], args: Sequence[Any], kwargs: dict | None = None, expected: Any = None
+) -> Mistake | None:
+    """The first catalogued mistake that reproduces ``actual`` on these inputs, if any.
+
+    A mistake that gives the right answer on these inputs too (say, "clips even below
+    max_norm" on inputs that need clipping) tells nothing, and is never named.
+    """
     for mistake in mistakes:
         try:
             with torch.no_grad():
                 wrong = mistake.compute(*args, **(kwargs or {}))
         except Exception:  # a mistake that cannot even run on these inputs is not the one
             continue
-        if _same(actual, wrong):
+        if _same(actual, wrong) and not (expected is not None and _same(expected, wrong)):
             return mistake
     return None
