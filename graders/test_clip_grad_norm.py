@@ -194,7 +194,7 @@ ITERATED_TWICE = Mistake(
 """Named when a generator gives another result than a list of the same parameters."""
 
 
-@pytest.mark.points(1, hint="Return torch.linalg.vector_norm of all gradients taken as one vector: a 0-dim tensor, not a float.")
+@pytest.mark.points(0.5, hint="Return torch.linalg.vector_norm of all gradients taken as one vector: a 0-dim tensor, not a float.")
 def test_returns_the_norm_of_all_gradients_together_as_a_0_dim_tensor(student):
     values, grads = model(seed=1)
     total, _ = clip_in_runner(student, values, grads, 100.0)
@@ -223,6 +223,17 @@ def test_scales_every_gradient_by_one_factor_when_the_total_exceeds_max_norm(stu
     _, expected = clip_here(reference, values, grads, 5e-4)
     context = "float64, a total norm of about 5e-3 and max_norm 5e-4"
     expect_gradients_after(after, expected, grads, 5e-4, context, mistakes=())
+
+
+@pytest.mark.points(0.5, hint="Scale each p.grad in place (p.grad.mul_(factor)): optimizers and hooks hold those very tensors.")
+def test_scales_the_gradients_in_place(student):
+    values, grads = model(seed=5)
+    params = student.call("autograde.fixtures.with_grads", values, grads).value
+    before = student.call("autograde.fixtures.grad_identities", params).value
+    student.clip_grad_norm(params, MAX_NORM)
+    after = student.call("autograde.fixtures.grad_identities", params).value
+    if before != after:
+        fail("clip_grad_norm replaced p.grad with new tensors instead of scaling the existing ones in place.")
 
 
 @pytest.mark.points(0.5, hint="Scale only if total > max_norm; otherwise leave every gradient exactly as it was.")

@@ -15,6 +15,7 @@ def test_correct_variants_earn_full_marks(grade_case, case):
 
 
 MISTAKES = {
+    "replaces_grads": {"test_scales_the_gradients_in_place": "replaced p.grad with new tensors"},
     "per_tensor_clipping": {SCALES: "each gradient is clipped by its own norm (per-tensor clipping)"},
     "norm_after_clipping": {"test_returns_the_norm_measured_before_clipping": "the total is measured after clipping"},
     "sum_of_norms": {TOTAL: "the per-tensor norms are added up"},
