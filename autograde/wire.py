@@ -116,7 +116,7 @@ def decode(frame: bytes | memoryview) -> Any:
     return _decode_value(header["tree"], buffers, 0)
 
 
-def frame_length(prefix: bytes | memoryview) -> int:
+def frame_length(prefix: bytes | memoryview) -> int | None:
     """Total length of the frame whose first bytes are ``prefix`` (None if more bytes are needed)."""
     if len(prefix) < _LENGTH.size:
         return None
