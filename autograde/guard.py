@@ -87,6 +87,12 @@ class OpCounter(TorchDispatchMode):
         super().__init__()
         self.counts: Counter[str] = Counter()
 
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # Otherwise torch wraps __torch_dispatch__ in dynamo.disable, and the first call imports
+        # all of torch._dynamo (about 1.5 s) in every runner. Nothing is compiled here.
+        return False
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         self.counts[func.overloadpacket.__name__] += 1
         return func(*args, **(kwargs or {}))
