@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+import torch
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -18,14 +20,38 @@ class Finding:
     code: str
 
 
-def find_forbidden(source: str, forbidden: list[str]) -> list[Finding]:
-    """Every use of a forbidden API's name: attribute access, import, or a string naming it.
+def _torch_aliases(tree: ast.AST) -> set[str]:
+    """Names bound to torch or to anything imported from it (``F``, ``nn``, ``vf``, ``torch``)."""
+    aliases = {"torch"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.partition(".")[0] == "torch":
+                    aliases.add(alias.asname or "torch")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").partition(".")[0] == "torch":
+            aliases.update(alias.asname or alias.name for alias in node.names)
+    return aliases
 
-    Matching is by the last part of each dotted name, so aliases (``import torch.nn as n``)
-    are caught too. Raises SyntaxError for source that does not parse.
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def find_forbidden(source: str, forbidden: list[str]) -> list[Finding]:
+    """Every use of a forbidden API's name: reached from torch, imported, or named in a call.
+
+    Matching is by the last part of each dotted name, on attribute chains rooted in torch or
+    in a name imported from it, so ``self.embedding`` is fine and ``F.embedding`` is not;
+    names of Tensor methods (``x.log_softmax``) are caught on any object.
+    String arguments of calls (``getattr(torch, "rnn_tanh_cell")``) count too; ``__all__``
+    and docstrings do not. Raises SyntaxError for source that does not parse.
     """
     leaves = {name.rpartition(".")[2]: name for name in forbidden}
     tree = ast.parse(source)
+    torch_names = _torch_aliases(tree)
+    tensor_methods = {leaf for leaf in leaves if hasattr(torch.Tensor, leaf)}  # x.log_softmax(...)
     lines = source.splitlines()
     findings = []
 
@@ -34,12 +60,16 @@ def find_forbidden(source: str, forbidden: list[str]) -> list[Finding]:
         findings.append(Finding(leaves[leaf], node.lineno, code))
 
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in leaves:
+        if isinstance(node, ast.Attribute) and node.attr in leaves and (
+            _root_name(node.value) in torch_names or node.attr in tensor_methods
+        ):
             found(node.attr, node)
-        elif isinstance(node, ast.ImportFrom):
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").partition(".")[0] == "torch":
             for alias in node.names:
                 if alias.name in leaves:
                     found(alias.name, node)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in leaves:
-            found(node.value, node)
+        elif isinstance(node, ast.Call):
+            for argument in node.args:
+                if isinstance(argument, ast.Constant) and argument.value in leaves:
+                    found(argument.value, argument)
     return sorted(findings, key=lambda f: f.line)

@@ -29,3 +29,17 @@ def test_a_finding_names_the_api_and_the_line():
 def test_honest_code_and_prose_are_not_flagged():
     source = '"""Unlike torch.nn.RNNCell, this is written by hand."""\nimport torch\n\ndef RNNCell_like(x):\n    return torch.tanh(x)\n'
     assert find_forbidden(source, FORBIDDEN) == []
+
+
+def test_names_that_only_look_alike_are_not_flagged():
+    source = (
+        'import torch\n__all__ = ["embedding"]\n\nclass Model(torch.nn.Module):\n'
+        '    def forward(self, ids):\n        return self.embedding(ids)\n'
+    )
+    assert find_forbidden(source, ["torch.nn.functional.embedding"]) == []
+
+
+def test_aliases_of_torch_modules_are_followed():
+    source = "import torch.nn.functional as fn\nfrom torch import nn as layers\nfn.embedding\nlayers.Embedding\n"
+    found = find_forbidden(source, ["torch.nn.functional.embedding", "torch.nn.Embedding"])
+    assert [f.line for f in found] == [3, 4]
