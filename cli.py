@@ -134,7 +134,12 @@ def main():
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds each call of your code may take.")
 @click.option("--memory", "memory_mib", type=click.IntRange(min=256), default=2048, show_default=True, help="Memory limit of the process running your code, in MiB.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
-def grade_exercises(names, submission, reference, json_path, fail_under, timeout, memory_mib, quiet):
+@click.option("--gradescope", "gradescope_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write Gradescope's results.json to this file.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML (points as properties) to this file.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write a self-contained HTML report to this file.")
+@click.option("--extra-graders", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Instructor-only grader suites (test_<exercise>.py); reports say only how many of them failed.")
+@click.option("--show-hidden", is_flag=True, help="Show hidden checks in full (for instructors).")
+def grade_exercises(names, submission, reference, json_path, fail_under, timeout, memory_mib, quiet, gradescope_path, junit_path, html_path, extra_graders, show_hidden):
     """Grade EXERCISE ... (or all of them) and print a scored report."""
     exercises = _resolve_exercises(names)
     folder = _submission_dir(submission, reference)
@@ -147,19 +152,28 @@ def grade_exercises(names, submission, reference, json_path, fail_under, timeout
     from autograde import report as reports
 
     console = Console(stderr=True)
-    options = engine.Options(timeout=timeout, memory_bytes=memory_mib << 20)
+    options = engine.Options(timeout=timeout, memory_bytes=memory_mib << 20, extra_graders=extra_graders)
     try:
         with console.status(f"Grading {', '.join(exercises) if len(exercises) < 4 else f'{len(exercises)} exercises'}..."):
             result = engine.grade(folder, exercises, options)
     except engine.GradingError as error:
         raise GradingFailed(str(error)) from None
 
+    from autograde import formats
+
+    shown = result if show_hidden else formats.student_view(result)
     if quiet:
         click.echo(f"{result.score:g}/{result.max_score:g} ({result.percent:.0f}%)")
     else:
-        reports.print_report(result, Console())
+        reports.print_report(shown, Console())
     if json_path:
-        reports.write_json(result, json_path)
+        reports.write_json(shown, json_path)
+    if gradescope_path:
+        formats.write_gradescope(result, gradescope_path)
+    if junit_path:
+        formats.write_junit(result, junit_path, show_hidden=show_hidden)
+    if html_path:
+        formats.write_html(result, html_path, show_hidden=show_hidden)
     if not reference:
         _save_last_scores(folder, result)
     if fail_under is not None and result.percent < fail_under:
@@ -226,6 +240,12 @@ def doctor():
     Console().print(table)
     if not strong:
         click.echo("See SECURITY.md for what the fallback mode leaves open.")
+
+
+from autograde import batch, ci, gradescope  # noqa: E402 - click and the standard library only
+
+for _module in (batch, ci, gradescope):
+    _module.register(main)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ def plan(exercises: list[str], extra_graders: Path | None = None) -> dict[str, f
     """What each exercise is worth, from its grader suite, without running anything."""
     from autograde.plugin import GradingPlugin, Settings
 
+    course.resolve_exercises_to_reference()  # collecting imports references, which import exercises.X
     plugin = GradingPlugin(Path("."), None, Settings(DEFAULT_TIMEOUT, DEFAULT_MEMORY_BYTES, extra_graders))
     _run_pytest(exercises, plugin, ["--collect-only"], extra_graders)
     points = dict.fromkeys(exercises, 0.0)

@@ -1,0 +1,213 @@
+"""``grade ci``: grade the submission in the working tree of a pull request, for GitHub Actions.
+
+It prints the report, appends a markdown summary to ``$GITHUB_STEP_SUMMARY``, annotates the
+student's files with ``::error file=...,line=...::`` for failed checks, writes JUnit XML with
+``--junit`` and exits 1 below ``--fail-under``.
+
+Everything a submission controls (what it printed, messages quoting its code) is printed
+between ``::stop-commands::TOKEN`` and ``::TOKEN::`` with a fresh random token, so no line of
+it can be read as a workflow command (``::set-output``, ``::error``, ``::add-mask``...). Our
+own annotations come after that block, each message escaped so it stays on one line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sys
+from pathlib import Path
+
+import click
+
+from autograde.formats import HIDDEN_CHECKS, percent, points, student_view, title
+
+EXIT_BELOW_THRESHOLD = 1
+MAX_ANNOTATIONS = 10  # GitHub shows at most 10 error annotations per step
+LINE = re.compile(r"(?:syntax error at line|at line) (\d+)")
+
+
+# -- workflow commands ------------------------------------------------------------------------
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: one line, whatever it holds."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def stop_commands(token: str) -> str:
+    return f"::stop-commands::{token}"
+
+
+def resume_commands(token: str) -> str:
+    return f"::{token}::"
+
+
+def _line_of(message: str) -> int | None:
+    match = LINE.search(message or "")
+    return int(match.group(1)) if match else None
+
+
+def error_annotations(report: dict, submission: Path, workspace: Path) -> list[str]:
+    """``::error`` lines for failed checks, at the student's file (and line, when a message says it).
+
+    An exercise whose checks all failed for one reason (a stub, a missing file, an import
+    error) gets one annotation, not one per check.
+    """
+    lines = []
+    for name, exercise in report["exercises"].items():
+        failed = [t for t in exercise["tests"] if t["status"] != "passed"]
+        if not failed:
+            continue
+        path = Path(os.path.relpath(Path(submission).resolve() / f"{name}.py", Path(workspace).resolve())).as_posix()
+        if len(failed) > 1 and len({t.get("message") for t in failed}) == 1:
+            groups = [(f"{name}: every check failed ({points(exercise['score'])}/{points(exercise['max_score'])})", failed[0])]
+        else:
+            groups = [
+                (f"{name}: {'hidden checks' if t['name'] == HIDDEN_CHECKS else title(t['name'])} (0/{points(t['max_score'])})", t)
+                for t in failed
+            ]
+        for heading, test in groups:
+            message = test.get("message") or "this check failed"
+            if test.get("hint"):
+                message += f"\nHint: {test['hint']}"
+            properties = f"file={escape_property(path)}"
+            line = _line_of(test.get("message", ""))
+            if line is not None:
+                properties += f",line={line}"
+            properties += f",title={escape_property(heading)}"
+            lines.append(f"::error {properties}::{escape_data(message)}")
+    if len(lines) > MAX_ANNOTATIONS:
+        extra = len(lines) - (MAX_ANNOTATIONS - 1)
+        lines = lines[: MAX_ANNOTATIONS - 1]
+        lines.append(f"::error title=more failed checks::{extra} more failed checks: see the job summary")
+    return lines
+
+
+# -- the step summary -------------------------------------------------------------------------
+
+
+def _fenced(text: str) -> str:
+    """A fenced code block that ``text`` cannot close, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def summary_markdown(report: dict, *, fail_under: float | None = None) -> str:
+    """The job summary: a table per exercise, then each failure with its message and hint.
+
+    Text from the submission only ever appears inside fenced code blocks.
+    """
+    total = f"{points(report['score'])}/{points(report['max_score'])} ({percent(report):.0f}%)"
+    verdict = ""
+    if fail_under is not None:
+        verdict = " — below" if percent(report) < fail_under else " — at or above"
+        verdict += f" the required {fail_under:g}%"
+    lines = [f"## Autograder: {total}{verdict}", "", "| exercise | score | failed checks |", "| --- | ---: | ---: |"]
+    for name, exercise in report["exercises"].items():
+        failed = sum(t["status"] != "passed" for t in exercise["tests"] if t["name"] != HIDDEN_CHECKS)
+        hidden = next((t for t in exercise["tests"] if t["name"] == HIDDEN_CHECKS), None)
+        if hidden is not None and hidden["status"] != "passed":
+            failed_text = f"{failed} (+ hidden checks)"
+        else:
+            failed_text = str(failed)
+        mark = "✅" if exercise["score"] == exercise["max_score"] else "❌"
+        lines.append(f"| {mark} `{name}` | {points(exercise['score'])}/{points(exercise['max_score'])} | {failed_text} |")
+    for name, exercise in report["exercises"].items():
+        failed = [t for t in exercise["tests"] if t["status"] != "passed"]
+        if not failed and not exercise.get("output", "").strip():
+            continue
+        lines += ["", f"### `{name}`"]
+        for test in failed:
+            check = "hidden checks" if test["name"] == HIDDEN_CHECKS else title(test["name"])
+            text = test.get("message") or "this check failed"
+            if test.get("hint"):
+                text += f"\nHint: {test['hint']}"
+            lines += ["", f"**✗ {check}** (0/{points(test['max_score'])})", "", _fenced(text)]
+        printed = exercise.get("output", "").rstrip()
+        if printed:
+            lines += ["", "<details><summary>What your code printed</summary>", "", _fenced(printed[-4000:]), "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def run_ci(
+    submission: Path,
+    exercises: list[str],
+    *,
+    junit: Path | None = None,
+    fail_under: float | None = None,
+    summary: Path | None = None,
+    workspace: Path | None = None,
+    timeout: float = 10.0,
+    memory_bytes: int = 2 << 30,
+    out=None,
+) -> int:
+    """Grade, print the wrapped report and the annotations, write the summary and JUnit; returns the exit status."""
+    from rich.console import Console
+
+    from autograde import engine, formats, report as reports
+
+    out = out or sys.stdout
+    engine.start()  # before any grader or reference is imported
+    token = secrets.token_hex(16)
+    # Everything from here to the resume line is inert for the runner, including anything that
+    # reaches this job's output while the submission runs.
+    print(stop_commands(token), file=out, flush=True)
+    try:
+        report = engine.grade(submission, exercises, engine.Options(timeout=timeout, memory_bytes=memory_bytes))
+        view = student_view(report.to_json())
+        reports.print_report(formats.from_json(view), Console(file=out, width=100, no_color=True))
+    finally:
+        print(resume_commands(token), file=out, flush=True)
+    workspace = workspace or Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+    for line in error_annotations(view, submission, workspace):
+        print(line, file=out)
+    summary = summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
+    if summary is not None:
+        with open(summary, "a", encoding="utf-8") as stream:
+            stream.write(summary_markdown(view, fail_under=fail_under))
+    if junit is not None:
+        formats.write_junit(view, junit, show_hidden=True)  # already the student view
+    below = fail_under is not None and percent(view) < fail_under
+    print(f"Total: {points(view['score'])}/{points(view['max_score'])} ({percent(view):.1f}%)", file=out)
+    if below:
+        print(f"::error title=score below the threshold::{percent(view):.1f}% is below --fail-under {fail_under:g}%", file=out)
+    out.flush()
+    return EXIT_BELOW_THRESHOLD if below else 0
+
+
+@click.command("ci")
+@click.argument("names", nargs=-1, metavar="[EXERCISE ...|all]")
+@click.option("--submission", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("exercises"),
+              show_default=True, help="The folder of the pull request's <exercise>.py files.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML (points as properties).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit with status 1 if the total is below this percentage.")
+@click.option("--summary", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the markdown summary here. [default: $GITHUB_STEP_SUMMARY when set]")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds each call may take.")
+@click.option("--memory", "memory_mib", type=click.IntRange(min=256), default=2048, show_default=True, help="Runner memory limit, in MiB.")
+def ci_command(names, submission, junit, fail_under, summary, timeout, memory_mib):
+    """Grade a pull request's submission for GitHub Actions (summary, annotations, JUnit)."""
+    from autograde import batch, engine
+
+    exercises = batch.resolve_exercises(names)
+    try:
+        status = run_ci(
+            submission.resolve(), exercises, junit=junit, fail_under=fail_under, summary=summary,
+            timeout=timeout, memory_bytes=memory_mib << 20,
+        )
+    except engine.GradingError as error:
+        raise batch.GradingFailed(str(error)) from None
+    sys.exit(status)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(ci_command)

@@ -1,0 +1,104 @@
+"""``grade gradescope``: the Gradescope autograder mode.
+
+Gradescope puts the student's upload in ``/autograder/submission`` and reads
+``/autograder/results/results.json`` (see ``gradescope/run_autograder``). The upload may hold
+the exercise files at its top, in ``exercises/`` (a repository) or in one wrapping folder;
+only the contract's ``<exercise>.py`` files are kept. Whatever happens (a bad upload, a broken
+grader, an interrupt), a valid results.json is written: students never see "The autograder
+failed to execute" because of us.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+DEFAULT_SUBMISSION = Path("/autograder/submission")
+DEFAULT_RESULTS = Path("/autograder/results/results.json")
+NOT_YOUR_FAULT = "This is not your fault: please tell your instructor."
+
+
+def grade_to_results(
+    submission: Path,
+    results_path: Path,
+    exercises: list[str] | None = None,
+    *,
+    timeout: float = 10.0,
+    memory_bytes: int = 2 << 30,
+    extra_graders: Path | None = None,
+) -> dict:
+    """Grade ``submission`` and write Gradescope's results to ``results_path``; returns them."""
+    from autograde import batch
+    from autograde.formats import gradescope as results_format
+
+    started = time.monotonic()
+    data = results_format.error_results(f"The autograder stopped before it could grade this submission. {NOT_YOUR_FAULT}")
+    try:
+        from autograde import engine
+
+        engine.start()  # before any grader or reference is imported
+        from autograde import course
+
+        exercises = exercises or course.exercises()
+        try:
+            files = batch.collect(Path(submission))
+        except batch.BadSubmission as error:
+            data = results_format.error_results(
+                f"Your submission could not be graded: {error}. Upload your exercise files "
+                f"({', '.join(f'{name}.py' for name in exercises[:3])}, ...) or the repository that holds exercises/.",
+                execution_time=time.monotonic() - started,
+            )
+            return data
+        options = engine.Options(timeout=timeout, memory_bytes=memory_bytes, extra_graders=extra_graders)
+        with tempfile.TemporaryDirectory(prefix="gradescope-") as folder:
+            staged = batch.stage(files, Path(folder) / "submission")
+            report = engine.grade(staged, exercises, options)
+        data = results_format.results(report.to_json(), execution_time=time.monotonic() - started)
+        print(f"graded: {report.score:g}/{report.max_score:g}")  # run_autograder's log, for the instructor
+        return data
+    except Exception as error:  # noqa: BLE001 - whatever failed, Gradescope still gets valid JSON
+        print("grading failed:\n" + traceback.format_exc(), file=sys.stderr)
+        data = results_format.error_results(
+            f"The autograder could not grade this submission ({type(error).__name__}). {NOT_YOUR_FAULT}",
+            execution_time=time.monotonic() - started,
+        )
+        raise
+    finally:
+        results_format.write(data, Path(results_path))
+
+
+@click.command("gradescope")
+@click.option("--submission", type=click.Path(path_type=Path), default=DEFAULT_SUBMISSION, show_default=True,
+              help="The student's upload, as Gradescope places it.")
+@click.option("--results", "results_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_RESULTS,
+              show_default=True, help="Where Gradescope reads the results.")
+@click.option("-e", "--exercise", "exercise_names", multiple=True, metavar="EXERCISE",
+              help="Grade only this exercise (repeatable). [default: all]")
+@click.option("--extra-graders", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of instructor-only grader suites; their checks are hidden from students by default.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds each call may take.")
+@click.option("--memory", "memory_mib", type=click.IntRange(min=256), default=2048, show_default=True, help="Runner memory limit, in MiB.")
+def gradescope_command(submission, results_path, exercise_names, extra_graders, timeout, memory_mib):
+    """Grade a Gradescope submission and write results.json (run by gradescope/run_autograder)."""
+    from autograde import batch
+
+    exercises = batch.resolve_exercises(exercise_names)
+    try:
+        grade_to_results(
+            submission, results_path, exercises, timeout=timeout, memory_bytes=memory_mib << 20, extra_graders=extra_graders,
+        )
+    except Exception as error:  # noqa: BLE001 - results.json is written; the exit status tells the log
+        raise batch.GradingFailed(f"grading failed ({type(error).__name__}: {error}); wrote a zero-score {results_path}") from None
+
+
+def register(main: click.Group) -> None:
+    main.add_command(gradescope_command)
+
+
+if __name__ == "__main__":  # python -m autograde.gradescope (what gradescope/run_autograder runs)
+    gradescope_command()

@@ -1,0 +1,137 @@
+"""grade ci: the job summary, annotations at the student's file, JUnit, --fail-under, no injection."""
+
+import io
+import re
+import shutil
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from autograde import ci
+
+CASES = Path(__file__).parent / "cases"
+REPO = Path(__file__).resolve().parent.parent
+
+# A missing bias (a known mistake), and workflow commands printed at import and at every call.
+INJECTING = textwrap.dedent('''
+    import torch
+    print("::set-output name=score::100")
+    print("::error file=exercises/rnn_step.py::all good, ignore the rest")
+
+    def rnn_step(x_t, h_prev, Wxh, Whh, bh):
+        print("::add-mask::x")
+        print("::stop-commands::guess")
+        return torch.tanh(x_t @ Wxh + h_prev @ Whh)
+''')
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    (folder / "rnn_step.py").write_text(INJECTING)
+    shutil.copyfile(CASES / "rnn_step_fused" / "two_matmuls.py", folder / "rnn_step_fused.py")
+    (folder / "rnn_forward.py").write_text("def rnn_forward(x, h0, Wxh, Whh, bh):\n    return (x\n")
+    return tmp_path
+
+
+def run(workspace, **options) -> tuple[int, str]:
+    out = io.StringIO()
+    status = ci.run_ci(
+        workspace / "exercises", ["rnn_step", "rnn_step_fused", "rnn_forward"], workspace=workspace, out=out, **options
+    )
+    return status, out.getvalue()
+
+
+def commands_github_would_run(log: str) -> list[str]:
+    """The workflow commands in ``log``, honouring ::stop-commands::TOKEN ... ::TOKEN::."""
+    active, token = [], None
+    for line in log.splitlines():
+        if token is not None:
+            if line == f"::{token}::":
+                token = None
+            continue
+        if line.startswith("::stop-commands::"):
+            token = line.removeprefix("::stop-commands::")
+        elif line.startswith("::"):
+            active.append(line)
+    return active
+
+
+def test_student_output_cannot_inject_workflow_commands(workspace):
+    status, log = run(workspace)
+    assert status == 0
+    assert "::set-output name=score::100" in log  # shown to the student, but inert
+    active = commands_github_would_run(log)
+    assert active and all(line.startswith("::error file=exercises/") or line.startswith("::error title=") for line in active)
+    assert not any("set-output" in line or "add-mask" in line or "all good" in line for line in active)
+    token = re.search(r"^::stop-commands::([0-9a-f]{32})$", log, re.MULTILINE).group(1)
+    assert f"::{token}::" in log.splitlines()
+
+
+def test_failed_checks_are_annotated_at_the_students_file_and_line(workspace):
+    _, log = run(workspace)
+    active = commands_github_would_run(log)
+    syntax = [line for line in active if "file=exercises/rnn_forward.py" in line]
+    assert len(syntax) == 1  # every check failed the same way: said once
+    assert ",line=2," in syntax[0] and "syntax error" in syntax[0]
+    formula = next(line for line in active if "matches the formula in float32" in line)
+    assert formula.startswith("::error file=exercises/rnn_step.py,title=rnn_step%3A matches the formula")
+    assert "the bias is missing" in formula and "%0AHint: " in formula  # one line, whatever the message
+    assert any("file=exercises/rnn_step_fused.py" in line and "matrix multiplication" in line for line in active)
+
+
+def test_the_summary_is_a_table_with_every_failure_in_code_blocks(workspace, tmp_path):
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier steps' summary\n")
+    run(workspace, summary=summary, fail_under=50)
+    text = summary.read_text()
+    assert text.startswith("earlier steps' summary\n## Autograder: 7.5/22 (34%) — below the required 50%")
+    assert "| ❌ `rnn_step` | 2/7 | 5 |" in text and "| ❌ `rnn_forward` | 0/8 |" in text
+    assert "**✗ performs exactly one matrix multiplication** (0/1.5)" in text
+    printed = text[text.index("<summary>What your code printed</summary>"):]
+    assert "```text\n::set-output name=score::100" in printed
+
+
+def test_a_fence_cannot_be_closed_by_backticks_in_student_text():
+    block = ci._fenced("x\n````\n<img src=x>")
+    assert block.startswith("`````text\n") and block.endswith("\n`````")
+
+
+def test_junit_and_fail_under(workspace, tmp_path):
+    status, log = run(workspace, junit=tmp_path / "junit.xml", fail_under=50)
+    assert status == ci.EXIT_BELOW_THRESHOLD
+    assert "::error title=score below the threshold::34.1% is below --fail-under 50%" in commands_github_would_run(log)
+    root = ET.parse(tmp_path / "junit.xml").getroot()
+    assert [s.get("name") for s in root] == ["rnn_step", "rnn_step_fused", "rnn_forward"]
+    assert root.get("failures") == str(sum(int(s.get("failures")) for s in root))
+    assert run(workspace, fail_under=30)[0] == 0
+
+
+def test_the_ci_command_through_click(workspace, monkeypatch):
+    @click.group()
+    def main():
+        pass
+
+    ci.register(main)
+    monkeypatch.chdir(workspace)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(workspace / "step_summary.md"))
+    result = CliRunner().invoke(main, ["ci", "rnn_step_fused", "--fail-under", "90"])
+    assert result.exit_code == 1, result.output
+    assert "Total: 5.5/7 (78.6%)" in result.output
+    assert (workspace / "step_summary.md").read_text().startswith("## Autograder: 5.5/7 (79%)")
+    assert CliRunner().invoke(main, ["ci", "rnn_stp"]).exit_code == 2
+
+
+def test_the_example_workflow_installs_a_trusted_grader_on_pull_request():
+    text = (REPO / "examples" / "github-classroom.yml").read_text()
+    code = "\n".join(line.split(" #")[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert re.search(r"^on:\s*\n\s+pull_request:", code, re.MULTILINE)
+    assert "pull_request_target" not in code
+    assert "grade ci" in text and "--junit" in text and "--fail-under" in text
+    assert not re.search(r"pip install[^\n]* (-e )?\.(\s|$)", code)  # never the pull request's own copy
+    assert "git+${GRADER_REPO}@${GRADER_REF}" in code and "permissions:" in code

@@ -1,0 +1,152 @@
+"""The report formats: Gradescope results.json, JUnit XML, HTML, and the student view of hidden checks."""
+
+import json
+import math
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from autograde import formats
+from autograde.formats import gradescope, html, junit
+
+GRADESCOPE_TOP = {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests"}
+GRADESCOPE_TEST = {"name", "score", "max_score", "status", "output", "tags", "visibility", "number"}
+
+
+def check(name, score, max_score, *, message="", hint="", visibility=None):
+    test = {
+        "name": name, "score": score, "max_score": max_score, "status": "passed" if score == max_score else "failed",
+        "message": message, "hint": hint if score != max_score else "",
+    }
+    if visibility:
+        test["visibility"] = visibility
+    return test
+
+
+@pytest.fixture
+def report():
+    """A documented JSON report with visible and hidden checks, and student text worth escaping."""
+    tests = [
+        check("test_matches_the_formula", 0, 1.5, message="h_t has wrong values <script>alert(1)</script>\n::set-output x",
+              hint="Apply torch.tanh."),
+        check("test_keeps_the_shape", 0.5, 0.5),
+        check("test_secret_batch_of_13", 0, 2, message="with batch 13 the values are wrong", hint="secret hint",
+              visibility="hidden"),
+        check("test_secret_long_sequence", 1, 1, visibility="after_published"),
+    ]
+    return {
+        "score": 1.5 + 7, "max_score": 5 + 7,
+        "exercises": {
+            "rnn_step": {"score": 1.5, "max_score": 5, "tests": tests, "output": "printed \x1b[31m\x00 text"},
+            "rnn_step_fused": {"score": 7, "max_score": 7, "tests": [check("test_fused", 7, 7)], "output": ""},
+        },
+    }
+
+
+def test_the_student_view_folds_hidden_checks_into_a_count_per_exercise(report):
+    view = formats.student_view(report)
+    tests = view["exercises"]["rnn_step"]["tests"]
+    assert [t["name"] for t in tests] == ["test_matches_the_formula", "test_keeps_the_shape", formats.HIDDEN_CHECKS]
+    hidden = tests[-1]
+    assert (hidden["score"], hidden["max_score"], hidden["status"]) == (1, 3, "failed")
+    assert hidden["message"].startswith("1 of 2 hidden checks failed")
+    text = json.dumps(view)
+    assert "secret" not in text and "batch 13" not in text
+    assert (view["score"], view["max_score"]) == (report["score"], report["max_score"])
+    assert view["exercises"]["rnn_step_fused"] == report["exercises"]["rnn_step_fused"]
+
+
+def test_the_student_view_of_a_grade_report_is_a_grade_report(report):
+    view = formats.student_view(formats.from_json(report))
+    assert view.score == report["score"]
+    assert view.exercises["rnn_step"].tests[-1].title == "hidden checks"
+
+
+def test_gradescope_results_have_the_fields_and_values_gradescope_reads(report):
+    results = gradescope.results(report, execution_time=3.4)
+    assert gradescope.problems(results) == []
+    assert set(results) == GRADESCOPE_TOP
+    assert results["score"] == 8.5 and results["execution_time"] == 3
+    assert results["stdout_visibility"] in gradescope.VISIBILITIES
+    graded = [t for t in results["tests"] if "score" in t]
+    assert all(set(t) == GRADESCOPE_TEST for t in graded)
+    assert sum(t["score"] for t in graded) == results["score"]
+    by_name = {t["name"]: t for t in results["tests"]}
+    assert by_name["rnn_step: secret batch of 13"]["visibility"] == "hidden"
+    assert by_name["rnn_step: secret long sequence"]["visibility"] == "after_published"
+    assert by_name["rnn_step: matches the formula"]["visibility"] == "visible"
+    assert by_name["rnn_step: matches the formula"]["output"].endswith("Hint: Apply torch.tanh.")
+    summary = by_name["rnn_step: hidden checks"]
+    assert summary["visibility"] == "visible" and "score" not in summary
+    assert "1 of 2 hidden checks failed" in summary["output"] and "secret" not in summary["output"]
+    assert {t["status"] for t in results["tests"]} <= {"passed", "failed"}
+    assert len({t["number"] for t in results["tests"]}) == len(results["tests"])
+    assert "rnn_step printed" in results["output"]
+
+
+def test_gradescope_json_is_always_strict_and_valid(tmp_path, report):
+    report["exercises"]["rnn_step"]["tests"][0]["message"] = "lone surrogate \ud800 here"
+    results = gradescope.results(report)
+    results["tests"][1]["score"] = math.nan
+    path = tmp_path / "results" / "results.json"
+    gradescope.write(results, path)
+    data = json.loads(path.read_text(encoding="utf-8"), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert gradescope.problems(data) == [] and data["tests"][1]["score"] == 0.0
+
+    gradescope.write({"score": "lots", "tests": "none"}, path)  # a malformed result never lands
+    fallback = json.loads(path.read_text(encoding="utf-8"))
+    assert gradescope.problems(fallback) == [] and fallback["score"] == 0
+    assert "not your fault" in fallback["output"]
+    assert [p.name for p in path.parent.iterdir()] == ["results.json"]  # no temporary file left
+
+
+def test_junit_parses_with_points_as_properties_and_failures_with_message_and_hint(report):
+    root = ET.fromstring(junit.render(formats.student_view(report)))
+    assert root.tag == "testsuites" and root.get("tests") == "4" and root.get("failures") == "2"
+    suite = root.find("testsuite[@name='rnn_step']")
+    assert {p.get("name"): p.get("value") for p in suite.find("properties")} == {"score": "1.5", "max_score": "5"}
+    case = suite.find("testcase[@name='test_matches_the_formula']")
+    props = {p.get("name"): p.get("value") for p in case.find("properties")}
+    assert (props["score"], props["max_score"]) == ("0", "1.5")
+    failure = case.find("failure")
+    assert "wrong values" in failure.get("message") and "Hint: Apply torch.tanh." in failure.text
+    assert "\x00" not in suite.find("system-out").text  # control characters a submission printed
+    assert suite.find("testcase[@name='hidden_checks']/failure") is not None
+    assert "secret" not in ET.tostring(root, encoding="unicode")
+
+
+def test_the_submission_html_is_self_contained_escaped_and_has_its_chart(tmp_path, report):
+    path = tmp_path / "report.html"
+    formats.write_html(report, path)
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'data-chart="exercise-scores"' in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "secret" not in page and "1 of 2 hidden checks failed" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
+
+
+def test_the_class_report_has_every_plot_and_table():
+    worth = {"rnn_step": 5.0, "rnn_step_fused": 7.0}
+
+    def row(student, score, seconds, mistake=True):
+        tests = [check("test_matches_the_formula", 0 if mistake else 5, 5,
+                       message=f"largest difference is {score}.\nThis looks like a known mistake: the tanh is missing. Fix.",
+                       hint="Apply torch.tanh.")]
+        report = {"score": score, "max_score": 12, "exercises": {
+            "rnn_step": {"score": 0 if mistake else 5, "max_score": 5, "tests": tests, "output": ""},
+            "rnn_step_fused": {"score": 7, "max_score": 7, "tests": [check("test_fused", 7, 7)], "output": ""},
+        }}
+        return {"student": student, "status": "graded", "seconds": seconds, "report": report}
+
+    rows = [row("ann", 7, 1.5), row("ben", 7, 9.25), row("<cy>", 12, 0.5, mistake=False),
+            {"student": "dee", "status": "the zip file could not be read", "seconds": None, "report": None}]
+    stats = html.class_statistics(rows, worth)
+    assert stats["graded"] == 3 and stats["bins"][5] == 2 and stats["bins"][9] == 1
+    assert stats["per_exercise"]["rnn_step"]["failure_rate"] == pytest.approx(2 / 3)
+    assert stats["mistakes"][0] == (("rnn_step", "matches the formula", "known mistake: the tanh is missing"), 2)
+    assert stats["slowest"][0]["student"] == "ben"
+    page = html.render_class(rows, worth)
+    for chart in ("score-distribution", "exercise-mean", "exercise-failure-rate", "test-failure-rate", "slowest"):
+        assert f'data-chart="{chart}"' in page
+    assert "&lt;cy&gt;" in page and "<cy>" not in page
+    assert "the zip file could not be read" in page and "9.2 s" in page
