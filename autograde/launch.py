@@ -82,6 +82,8 @@ def _write_files(folder: Path, files: dict[str, str | dict]) -> None:
 
 
 def _children_of(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):  # Linux lists a thread's children directly
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     children = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
