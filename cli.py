@@ -9,7 +9,6 @@ Exit codes (the same for every subcommand):
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from pathlib import Path
@@ -51,22 +50,13 @@ class ExerciseCommandGroup(click.Group):
         formatter.write_usage("grade", "[EXERCISE ...|all] [OPTIONS]\n       grade COMMAND [ARGS]")
 
 
-def _known_exercises() -> list[str]:
+def _resolve_exercises(names: tuple[str, ...]) -> list[str]:
     from autograde import course
 
-    return course.exercises()
-
-
-def _resolve_exercises(names: tuple[str, ...]) -> list[str]:
-    known = _known_exercises()
-    if not names or names == ("all",):
-        return known
-    for name in names:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            suggestion = f" Did you mean {close[0]!r}?" if close else ""
-            raise click.UsageError(f"there is no exercise {name!r}.{suggestion} Run 'grade list' to see them all.")
-    return list(dict.fromkeys(names))
+    try:
+        return course.resolve(names)
+    except course.UnknownExercise as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _submission_dir(submission: Path | None, reference: bool) -> Path:
@@ -192,7 +182,7 @@ def list_exercises(submission):
     from rich.table import Table
 
     try:
-        points = engine.plan(_known_exercises())
+        points = engine.plan(_resolve_exercises(()))
     except engine.GradingError as error:
         raise GradingFailed(str(error)) from None
     folder = (submission or Path("exercises")).resolve()

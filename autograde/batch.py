@@ -785,19 +785,12 @@ def write_outputs(out: Path, rows: list[Row], exercise_max: dict[str, float]) ->
 
 
 def resolve_exercises(names: tuple[str, ...]) -> list[str]:
-    import difflib
-
     from autograde import course
 
-    known = course.exercises()
-    if not names or names == ("all",):
-        return known
-    for name in names:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            suggestion = f" Did you mean {close[0]!r}?" if close else ""
-            raise click.UsageError(f"there is no exercise {name!r}.{suggestion} Run 'grade list' to see them all.")
-    return list(dict.fromkeys(names))
+    try:
+        return course.resolve(names)
+    except course.UnknownExercise as error:
+        raise click.UsageError(str(error)) from None
 
 
 @click.command("batch")

@@ -46,6 +46,25 @@ def exercises() -> list[str]:
     return [name for name in ORDER if grader_file(name, graders).is_file()]
 
 
+class UnknownExercise(ValueError):
+    """A name that is not an exercise; the message suggests the closest one."""
+
+
+def resolve(names: tuple[str, ...] | list[str]) -> list[str]:
+    """The exercises a user asked for: none or "all" means every one, in teaching order."""
+    import difflib
+
+    known = exercises()
+    if not names or tuple(names) == ("all",):
+        return known
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            suggestion = f" Did you mean {close[0]!r}?" if close else ""
+            raise UnknownExercise(f"there is no exercise {name!r}.{suggestion} Run 'grade list' to see them all.")
+    return list(dict.fromkeys(names))
+
+
 def reference_files(except_for: str) -> dict[str, str]:
     """The reference module of every exercise but one (for ``exercises.X`` in the checker)."""
     folder = reference_dir()
