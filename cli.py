@@ -2,7 +2,7 @@
 
 Exit codes (the same for every subcommand):
   0  grading ran (whatever the score)
-  1  the score is below --fail-under
+  1  the score is below --fail-under (grade train: your code failed)
   2  usage error: unknown exercise, missing folder, bad option
   3  grading itself failed (a broken grader or installation), not the submission
 """
@@ -104,6 +104,7 @@ def main():
       grade all                 grade every exercise (so does plain `grade`)
       grade list                the exercises, their points and your last scores
       grade all --reference     grade the instructors' solutions (should be full marks)
+      grade train               train your CharLSTM with your train() and sample from it
 
     Run `grade rnn_step --help` for the grading options (--submission, --json, ...).
     Your code runs in a separate, time- and memory-limited process; the checks compare what it
@@ -232,9 +233,9 @@ def doctor():
         click.echo("See SECURITY.md for what the fallback mode leaves open.")
 
 
-from autograde import batch, ci, gradescope  # noqa: E402 - click and the standard library only
+from autograde import batch, ci, gradescope, playground  # noqa: E402 - click and the standard library only
 
-for _module in (batch, ci, gradescope):
+for _module in (batch, ci, gradescope, playground):
     _module.register(main)
 
 

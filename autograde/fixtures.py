@@ -97,9 +97,8 @@ class _ForwardRecorder:
 def _record_optimizer_steps(model: torch.nn.Module) -> None:
     """Record, per optimizer step over ``model``'s parameters, the gradients it is about to apply
     and the parameters it starts from (``model.optimizer_steps[k]["grad"]`` and ``["params"]``,
-    flattened) and, from the next step on, the norm those
-    same gradient tensors had by then (``"norm_later"``: smaller if they were clipped in place
-    after the step).
+    flattened), and, at the next step, the norm those same gradient tensors have by then
+    (``"norm_later"``: smaller if they were clipped in place after the step).
 
     The hooks are global (the submission creates the optimizer), hold the model weakly and only
     look at optimizers that own its parameters, so models of other checks are left alone.

@@ -32,7 +32,7 @@ def generate(model, prompt_ids, length, temperature=1.0, top_k=None, generator=N
 
     Requirements:
         - Feed the prompt once as (1, P), then each new id alone as (1, 1) with the carried
-          hidden state.
+          hidden state. (The last new id need not be fed: nothing reads its logits.)
         - No autograd graphs (torch.no_grad()).
         - Leave the model in the train/eval mode it had: remember model.training, call
           model.eval(), and restore with model.train(was_training) in a `finally:` block.

@@ -5,8 +5,9 @@ import torch
 def generate(model, prompt_ids, length, temperature=1.0, top_k=None, generator=None):
     """Return the prompt followed by `length` generated ids, as a 1-D LongTensor.
 
-    The prompt is read once; after that only the newest id is fed, with the carried hidden
-    state. Leaves the model's train/eval mode as it found it.
+    The prompt is read once; after that each new id is fed alone, with the carried hidden state,
+    except the last one (nothing reads its logits). Leaves the model's train/eval mode as it
+    found it.
     """
     was_training = model.training
     model.eval()
@@ -14,10 +15,10 @@ def generate(model, prompt_ids, length, temperature=1.0, top_k=None, generator=N
         with torch.no_grad():
             logits, hidden = model(prompt_ids.view(1, -1))  # (1, P, V)
             new_ids = []
-            for _ in range(length):
-                next_id = _pick(logits[0, -1], temperature, top_k, generator)  # (1,)
-                new_ids.append(next_id)
-                logits, hidden = model(next_id.view(1, 1), hidden)  # (1, 1, V)
+            for step in range(length):
+                if step > 0:  # feed the id picked last; the final one is never fed (nothing reads its logits)
+                    logits, hidden = model(new_ids[-1].view(1, 1), hidden)  # (1, 1, V)
+                new_ids.append(_pick(logits[0, -1], temperature, top_k, generator))  # (1,)
     finally:
         model.train(was_training)
     return torch.cat([prompt_ids, *new_ids]).long()  # (P + length,)

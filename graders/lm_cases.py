@@ -1,0 +1,474 @@
+"""Inputs, oracles and mistake catalogues shared by the train_lm and generate graders.
+
+Training: every model is the reference CharLSTM built in the runner from a state made here, so
+the checker can replay the same training locally. ``Loop`` is an independent rewrite of the
+contract's training loop, one method per decision, and each catalogued mistake overrides the
+one method it gets wrong. The pass bar of the grading budget comes from the reference trained
+in a runner of its own (``reference_on_budget``). Sampling: empirical counts are compared with the distribution the
+contract asks for, and with each mistaken distribution, by a chi-square test.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+
+import torch
+import torch.nn.functional as F
+
+from autograde import corpus, course
+from autograde.checks import fail
+from autograde.mistakes import Mistake
+from autograde.remote import RemoteObject, StudentRaised, Submission
+from reference.char_lstm import CharLSTM
+from reference.next_token_batches import make_batches
+from reference.train_lm import train as reference_train
+
+SMALL = {"embed_dim": 8, "hidden_dim": 16}
+"""A CharLSTM small enough that a few steps of training take milliseconds."""
+BUDGET_TIMEOUT = 120.0
+"""Seconds the training on the grading budget may take (about 7 s on one core)."""
+RELATIVE_BAR = 1.10
+"""A held-out loss up to 10 % above the reference's on the same budget passes."""
+UNLIKELY = 1e-6
+"""A chi-square p-value below this rejects a distribution. Draws are seeded, so a verdict never
+changes between runs; a correct sampler fails with this probability over the choice of seed."""
+
+
+# -- the built-in corpus as ids ---------------------------------------------------------------
+
+
+@functools.cache
+def alphabet() -> tuple[str, ...]:
+    return tuple(corpus.builtin().alphabet)
+
+
+def encode(text: str) -> torch.Tensor:
+    index = {ch: i for i, ch in enumerate(alphabet())}
+    return torch.tensor([index[ch] for ch in text], dtype=torch.long)
+
+
+def training_ids(n_batches: int | None = None, batch_size: int = 4, seq_len: int = 16) -> torch.Tensor:
+    """The training text, or just enough of it for ``n_batches`` batches."""
+    text = corpus.builtin().train
+    if n_batches is not None:
+        text = text[: n_batches * batch_size * seq_len + 1]
+    return encode(text)
+
+
+def training_batches(n_batches: int, batch_size: int, seq_len: int) -> list:
+    """The (inputs, targets) batches that train cuts from ``training_ids(n_batches, ...)``."""
+    return make_batches(training_ids(n_batches, batch_size, seq_len), batch_size, seq_len)
+
+
+@functools.cache
+def held_out_rows(row_length: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs, targets), each (rows, row_length): the held-out text cut into long rows."""
+    ids = encode(corpus.builtin().held_out)
+    rows = (len(ids) - 1) // row_length
+    return ids[: rows * row_length].view(rows, row_length), ids[1 : rows * row_length + 1].view(rows, row_length)
+
+
+def initial_state(seed: int = 0, **sizes) -> dict[str, torch.Tensor]:
+    """A CharLSTM's initial parameters, as torch initialises them under ``manual_seed(seed)``."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return CharLSTM(len(alphabet()), **sizes).state_dict()
+
+
+def local_model(state: dict, **sizes) -> CharLSTM:
+    model = CharLSTM(len(alphabet()), **sizes)
+    model.load_state_dict(state)
+    return model
+
+
+def loss_of(logits: torch.Tensor, targets: torch.Tensor) -> float:
+    """Mean cross-entropy in nats per character, computed here in float64."""
+    return F.cross_entropy(logits.double().reshape(-1, logits.shape[-1]), targets.reshape(-1)).item()
+
+
+# -- running the submission's train -------------------------------------------------------------
+
+
+def remote_model(student, state: dict, *, recording: bool = False, **sizes) -> RemoteObject:
+    """A reference CharLSTM in the runner with ``state`` loaded; ``recording`` adds the
+    instruments of ``autograde.fixtures.recording_char_lstm``."""
+    if recording:
+        return student.call("autograde.fixtures.recording_char_lstm", len(alphabet()), state, kwargs=sizes).value
+    model = student.call("exercises.char_lstm.CharLSTM", len(alphabet()), kwargs=sizes).value
+    model.method("load_state_dict", state)
+    return model
+
+
+def run_train(student, model: RemoteObject, ids: torch.Tensor, *, timeout: float | None = None, **kwargs):
+    """The submission's ``train(model, ids, **kwargs)``; a backward through a freed graph is named."""
+    try:
+        return student.call("train", model, ids, kwargs=kwargs, timeout=timeout).value
+    except StudentRaised as error:
+        text = str(error)
+        if "backward through the graph a second time" in text:
+            where = text[text.find("\n  at line"):] if "\n  at line" in text else ""
+            first_sentence = text.split(" (or directly")[0]
+            fail(f"{first_sentence}: the graph of an earlier step was freed.{where}\n{NEVER_DETACHED.describe()}")
+        raise
+
+
+def expect_float_losses(losses, steps: int, n_batches: int) -> list[float]:
+    """``losses`` is a list of ``steps`` Python floats; a wrong count or type is named."""
+    if isinstance(losses, torch.Tensor):
+        fail(f"train returned a tensor of shape {tuple(losses.shape)}; it should return a list of {steps} Python floats.")
+    if not isinstance(losses, (list, tuple)):
+        fail(f"train returned {type(losses).__name__}; it should return a list of {steps} Python floats.")
+    if len(losses) != steps:
+        causes = {
+            steps - 1: "one step too few (the loop stops one step early)",
+            steps + 1: "one step too many",
+            steps * n_batches: "steps is used as a number of passes over all the batches",
+            n_batches: "one pass over the batches instead of `steps` steps",
+        }
+        cause = f" This looks like a known mistake: {causes[len(losses)]}." if len(losses) in causes else ""
+        fail(
+            f"train returned {len(losses)} losses for steps={steps} (with {n_batches} batches): it should take "
+            f"exactly `steps` optimizer steps, cycling over the batches (step s uses batch s % {n_batches}).{cause}"
+        )
+    kinds = sorted({type(value).__name__ for value in losses if type(value) is not float})
+    if kinds:
+        fail(
+            f"the losses should be Python floats, but some are {', '.join(kinds)}. "
+            f"{LOSSES_AS_TENSORS.describe() if 'Tensor' in kinds else ''}".rstrip()
+        )
+    return list(losses)
+
+
+# -- an independent training loop, and the mistakes made in it ------------------------------------
+
+
+class Loop:
+    """The contract's training loop, written apart from the reference: one method per decision."""
+
+    def __init__(self, model, ids, *, steps, batch_size=32, seq_len=64, lr=3e-3, clip=1.0, seed=0):
+        self.model, self.ids, self.steps = model, ids, steps
+        self.batch_size, self.seq_len, self.lr, self.clip = batch_size, seq_len, lr, clip
+
+    def run(self) -> list[float]:
+        batches = make_batches(self.ids, self.batch_size, self.seq_len)
+        optimizer = self.optimizer()
+        hidden, losses = None, []
+        for step in range(self.steps):
+            x, y = batches[step % len(batches)]
+            hidden = self.carry(hidden, step % len(batches))
+            self.zero_grad(optimizer)
+            logits, hidden = self.model(x, hidden)
+            loss = self.loss(logits, y)
+            loss.backward()
+            self.update(optimizer)
+            losses.append(loss.item())
+        return losses
+
+    def optimizer(self):
+        return torch.optim.Adam(self.model.parameters(), lr=self.lr)
+
+    def carry(self, hidden, batch):
+        return None if batch == 0 else tuple(h.detach() for h in hidden)
+
+    def zero_grad(self, optimizer):
+        optimizer.zero_grad()
+
+    def loss(self, logits, y):
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+    def update(self, optimizer):
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+        optimizer.step()
+
+
+class NeverCarried(Loop):
+    def carry(self, hidden, batch):
+        return None
+
+
+class NeverReset(Loop):
+    def carry(self, hidden, batch):
+        return None if hidden is None else tuple(h.detach() for h in hidden)
+
+
+class NoZeroGrad(Loop):
+    def zero_grad(self, optimizer):
+        pass
+
+
+class NoClip(Loop):
+    def update(self, optimizer):
+        optimizer.step()
+
+
+class SummedLoss(Loop):
+    def loss(self, logits, y):
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
+
+
+class DefaultLearningRate(Loop):
+    def optimizer(self):
+        return torch.optim.Adam(self.model.parameters())
+
+
+class PlainSGD(Loop):
+    def optimizer(self):
+        return torch.optim.SGD(self.model.parameters(), lr=self.lr)
+
+
+def _sizes(kwargs: dict) -> dict:
+    """Take the model's sizes out of ``kwargs`` (the rest are train's arguments)."""
+    return {k: kwargs.pop(k) for k in ("embed_dim", "hidden_dim") if k in kwargs}
+
+
+def _replay(loop: type[Loop]):
+    """A Mistake's compute: that loop, run on a fresh local model from the same state."""
+
+    def compute(state, ids, **kwargs):
+        sizes = _sizes(kwargs)
+        with torch.enable_grad(), torch.random.fork_rng():  # identify() runs mistakes under no_grad
+            return loop(local_model(state, **sizes), ids, **kwargs).run()
+
+    return compute
+
+
+NEVER_CARRIED = Mistake(
+    "the hidden state is never carried (every batch starts from zeros)",
+    "Pass the hidden state returned for batch i into batch i + 1 (detached); reset it only when the batches wrap.",
+    _replay(NeverCarried),
+)
+NEVER_RESET = Mistake(
+    "the hidden state is not reset when the batches wrap around",
+    "Start from hidden = None whenever step % len(batches) == 0: batch 0 does not continue the last batch.",
+    _replay(NeverReset),
+)
+NO_ZERO_GRAD = Mistake(
+    "optimizer.zero_grad() is never called, so the gradients of all steps add up",
+    "Call optimizer.zero_grad() once per step, before loss.backward().",
+    _replay(NoZeroGrad),
+)
+NOT_CLIPPED = Mistake(
+    "the gradients are not clipped to `clip` before optimizer.step()",
+    "Call torch.nn.utils.clip_grad_norm_(model.parameters(), clip) after backward, before the step.",
+    _replay(NoClip),
+)
+DEFAULT_LR = Mistake(
+    "Adam runs at its default learning rate, not at `lr`",
+    "Create torch.optim.Adam(model.parameters(), lr=lr).",
+    _replay(DefaultLearningRate),
+)
+
+
+def seen_in_calls(name: str, fix: str) -> Mistake:
+    """A mistake recognised from what the submission did (its calls, its types), not reproduced
+    from its result: only its description is used."""
+
+    def cannot_reproduce(*args, **kwargs):
+        raise NotImplementedError(name)
+
+    return Mistake(name, fix, cannot_reproduce)
+
+
+NEVER_DETACHED = seen_in_calls(
+    "the hidden state is carried without .detach()",
+    "Carry tuple(h.detach() for h in hidden): keep the values, cut the graph, so backward stops at the batch.",
+)
+CLIP_AFTER_STEP = seen_in_calls(
+    "the gradients are clipped after optimizer.step(), when the step has already used them",
+    "Clip between loss.backward() and optimizer.step().",
+)
+"""It changes nothing the step sees, so only the clip check, which watches the gradient tensors
+after the step, can tell it from not clipping at all."""
+LOSSES_AS_TENSORS = seen_in_calls(
+    "the losses are returned as tensors",
+    "Append loss.item(), a Python float: a tensor also keeps the step's whole graph alive.",
+)
+
+TRAINING_MISTAKES = [
+    NEVER_CARRIED,
+    NEVER_RESET,
+    NO_ZERO_GRAD,
+    NOT_CLIPPED,
+    Mistake(
+        "the loss is summed over the batch, not averaged",
+        "Use the mean cross-entropy over all B*T positions (F.cross_entropy's default).",
+        _replay(SummedLoss),
+    ),
+    DEFAULT_LR,
+    Mistake(
+        "the optimizer is SGD, not Adam",
+        "Create torch.optim.Adam(model.parameters(), lr=lr).",
+        _replay(PlainSGD),
+    ),
+]
+
+
+def reference_losses(state: dict, ids: torch.Tensor, **kwargs) -> list[float]:
+    """The reference's training losses from ``state`` (the global RNG is left as it was)."""
+    sizes = _sizes(kwargs)
+    with torch.random.fork_rng():
+        return reference_train(local_model(state, **sizes), ids, **kwargs)
+
+
+# -- the reference on the grading budget ----------------------------------------------------------
+
+
+_REFERENCE_RUNS: dict[object, Future] = {}
+
+
+def reference_on_budget(launcher) -> Future:
+    """The held-out loss the reference training reaches on ``corpus.BUDGET`` from the grading
+    seed, computed once per process (again only if it failed) in a runner of its own, in the
+    background.
+
+    A runner, not this process: runners are single-threaded, so the reference's numbers are the
+    ones a correct submission gets in its runner, bit for bit, on every run (this process may
+    use several threads, whose reductions can differ from run to run). In the background: the
+    two runners train at the same time, on two cores, so the comparison costs no waiting.
+    """
+    known = _REFERENCE_RUNS.get(launcher)
+    if known is not None and not (known.done() and known.exception() is not None):
+        return known
+    future = _REFERENCE_RUNS[launcher] = Future()
+
+    def work():
+        reference = Submission(
+            launcher, "train_lm", course.reference_dir() / "train_lm.py",
+            dependencies=course.runner_dependencies("train_lm"), timeout=BUDGET_TIMEOUT,
+        )
+        try:
+            model = remote_model(reference, initial_state(corpus.BUDGET["seed"]))
+            reference.call("train", model, training_ids(), kwargs=corpus.BUDGET)
+            x, y = held_out_rows()
+            future.set_result(loss_of(reference.call("autograde.fixtures.logits_of", model, x).value, y))
+        except Exception as error:  # noqa: BLE001 - the grader's own failure, reported by the check
+            future.set_exception(RuntimeError(f"the reference training failed: {error}"))
+        finally:
+            reference.close()
+
+    threading.Thread(target=work, name="reference-on-budget", daemon=True).start()
+    return future
+
+
+# -- sampling: chi-square tests against known distributions ---------------------------------------
+
+
+def counts_of(ids: Sequence[int] | torch.Tensor, vocab_size: int) -> torch.Tensor:
+    return torch.bincount(torch.as_tensor(ids, dtype=torch.long).reshape(-1), minlength=vocab_size).double()
+
+
+def p_value(counts: torch.Tensor, probs: torch.Tensor) -> float:
+    """Chi-square goodness of fit of ``counts`` to ``probs`` (0 if an impossible id was drawn)."""
+    probs = probs.double()
+    if bool((counts[probs == 0] > 0).any()):
+        return 0.0
+    support = probs > 0
+    if int(support.sum()) < 2:
+        return 1.0
+    expected = counts.sum() * probs[support]
+    statistic = ((counts[support] - expected) ** 2 / expected).sum()
+    degrees = torch.tensor((int(support.sum()) - 1) / 2, dtype=torch.float64)
+    return float(torch.special.gammaincc(degrees, statistic / 2))
+
+
+def softmax_at(logits: torch.Tensor, temperature: float, top_k: int | None = None) -> torch.Tensor:
+    """softmax(logits / temperature), restricted to the top_k largest logits: what generate samples."""
+    keep = torch.ones_like(logits, dtype=torch.bool) if top_k is None else logits >= torch.topk(logits, top_k).values[-1]
+    return softmax_over(logits, temperature, keep)
+
+
+def softmax_over(logits: torch.Tensor, temperature: float, keep: torch.Tensor) -> torch.Tensor:
+    """softmax(logits / temperature) over the ids where ``keep`` is True (the others get 0)."""
+    return torch.softmax((logits.double() / temperature).masked_fill(~keep, float("-inf")), dim=-1)
+
+
+def matching_mistake(counts: torch.Tensor, mistakes: Sequence[Mistake], args: Sequence) -> Mistake | None:
+    """The first catalogued mistake whose distribution (``compute(*args)``) the counts fit."""
+    with torch.no_grad():
+        return next((m for m in mistakes if p_value(counts, m.compute(*args)) >= UNLIKELY), None)
+
+
+def expect_distribution(
+    counts: torch.Tensor, probs: torch.Tensor, what: str, *, mistakes: Sequence[Mistake] = (), args: Sequence = ()
+) -> None:
+    """The counts are a plausible sample of ``probs``; otherwise the message names the first
+    catalogued mistake whose distribution they fit."""
+    p = p_value(counts, probs)
+    if p >= UNLIKELY:
+        return
+    n = int(counts.sum())
+    observed = ", ".join(f"{c / n:.3f}" for c in counts.tolist())
+    expected = ", ".join(f"{q:.3f}" for q in probs.tolist())
+    message = (
+        f"{what}: the frequencies of the {n} ids drawn are [{observed}], expected about [{expected}] "
+        f"(chi-square p-value {p:.1e})."
+    )
+    known = matching_mistake(counts, mistakes, args)
+    fail(f"{message}\n{known.describe()}" if known else message)
+
+
+LOGITS = torch.tensor([0.3, 1.0, -0.6, 0.6, -0.2, -1.0])
+"""Next-token logits of the sampling checks: the largest is not first, and at temperatures
+0.5 to 2 every id keeps a probability of 1 % or more, so that chi-square tests are sound."""
+
+
+def table_model(student, table: torch.Tensor) -> RemoteObject:
+    """A ``TableLM`` in the runner: logits = table[last id], recording every call."""
+    return student.call("autograde.fixtures.TableLM", table).value
+
+
+def constant_model(student) -> RemoteObject:
+    """A TableLM whose logits are LOGITS whatever the input: its samples are independent draws."""
+    return table_model(student, LOGITS.expand(len(LOGITS), -1).clone())
+
+
+def generator(student, seed: int) -> RemoteObject:
+    """A torch.Generator seeded in the runner (a generator cannot be sent as data)."""
+    return student.call("autograde.fixtures.make_generator", seed).value
+
+
+TEMPERATURE_MISTAKES = [
+    Mistake(
+        "the temperature has no effect: it is ignored, or it divides the probabilities (which the normalisation undoes)",
+        "Divide the logits by the temperature before the softmax: softmax(logits / temperature).",
+        lambda logits, temperature: torch.softmax(logits.double(), -1),
+    ),
+    Mistake(
+        "the logits are multiplied by the temperature instead of divided by it",
+        "Divide: softmax(logits / temperature), so that a high temperature flattens the distribution.",
+        lambda logits, temperature: torch.softmax(logits.double() * temperature, -1),
+    ),
+    Mistake(
+        "the temperature divides the probabilities, and a second softmax is taken of them",
+        "Divide the logits, not the probabilities, then take one softmax: softmax(logits / temperature).",
+        lambda logits, temperature: torch.softmax(torch.softmax(logits.double(), -1) / temperature, -1),
+    ),
+]
+
+TOP_K_MISTAKES = [
+    Mistake(
+        "top_k keeps the k smallest logits instead of the k largest",
+        "Keep the largest: torch.topk(logits, k) returns the k largest values (largest=True by default).",
+        lambda logits, temperature, k: softmax_over(
+            logits, temperature, logits <= torch.topk(logits, k, largest=False).values[-1]
+        ),
+    ),
+    Mistake(
+        "top_k keeps only k - 1 logits (the k-th largest is dropped too)",
+        "Mask the logits strictly smaller than the k-th largest: logits < kth, not logits <= kth.",
+        lambda logits, temperature, k: softmax_at(logits, temperature, k - 1),
+    ),
+    Mistake(
+        "top_k is ignored",
+        "Before the softmax, set every logit below the k-th largest to -inf.",
+        lambda logits, temperature, k: softmax_at(logits, temperature),
+    ),
+    Mistake(
+        "the top k ids are drawn with equal probability",
+        "Keep the logits of the top k (others -inf) and sample from their softmax, not uniformly.",
+        lambda logits, temperature, k: (logits >= torch.topk(logits, k).values[-1]).double() / k,
+    ),
+]
