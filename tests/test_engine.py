@@ -118,3 +118,13 @@ def test_the_grade_command_runs_in_a_fresh_process(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "rnn_step  0/7" in done.stdout and "not implemented yet" in done.stdout
+
+
+def test_scores_do_not_depend_on_the_order_exercises_are_graded_in(tmp_path):
+    for name in ("rnn_step", "rnn_forward", "lstm_step"):
+        shutil.copyfile(course.reference_dir() / f"{name}.py", tmp_path / f"{name}.py")
+    shutil.copyfile(course.package_dir("exercises") / "rnn_step_fused.py", tmp_path / "rnn_step_fused.py")
+    order = ["rnn_step", "rnn_step_fused", "rnn_forward", "lstm_step"]
+    forward = engine.grade(tmp_path, order).to_json()["exercises"]
+    backward = engine.grade(tmp_path, order[::-1]).to_json()["exercises"]
+    assert forward == backward
