@@ -88,12 +88,6 @@ def baselines(text: Text) -> dict[str, float]:
     return {"bigram": bigram, "unigram": unigram, "uniform": math.log(size)}
 
 
-def compiled(path: Path) -> dict:
-    from autograde import course
-
-    return course._bytecode(path)
-
-
 def open_submission(folder: Path, timeout: float, memory_bytes: int):
     """A runner holding the submission's four modules, started as grading starts one."""
     from autograde import course
@@ -104,7 +98,8 @@ def open_submission(folder: Path, timeout: float, memory_bytes: int):
     if missing:
         raise click.UsageError(f"{folder} has no {', '.join(missing)}: this command runs all of {', '.join(MODULES)}.")
     dependencies = course.runner_dependencies("generate")
-    dependencies.update({name: compiled(folder / f"{name}.py") for name in MODULES[:-1]})
+    # The student's own modules go as source, so their errors point at their lines.
+    dependencies.update({name: (folder / f"{name}.py").read_text(encoding="utf-8") for name in MODULES[:-1]})
     return Submission(
         default_launcher(), "generate", folder / "generate.py",
         dependencies=dependencies, timeout=timeout, memory_bytes=memory_bytes,

@@ -103,7 +103,7 @@ class Submission:
         exercise: str,
         module_path: Path | None,
         *,
-        dependencies: dict[str, dict] | None = None,
+        dependencies: dict[str, str | dict] | None = None,
         forbidden: list[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         memory_bytes: int = DEFAULT_MEMORY_BYTES,
@@ -201,11 +201,13 @@ class Submission:
         except (OSError, UnicodeDecodeError) as error:
             self.sticky_problem = SubmissionUnavailable(f"{self.exercise}.py could not be read as UTF-8 text: {error}")
             raise self.sticky_problem from None
-        files = {f"{self.exercise}.py": source, **{f"lib/{name}.pyc": code for name, code in self.dependencies.items()}}
+        # A dependency is source text (.py) or compiled bytecode ({"base64": ...}, .pyc).
+        paths = {name: f"lib/{name}.py{'' if isinstance(code, str) else 'c'}" for name, code in self.dependencies.items()}
+        files = {f"{self.exercise}.py": source, **{paths[name]: code for name, code in self.dependencies.items()}}
         config = {
             "exercise": self.exercise,
             "module": f"{self.exercise}.py",
-            "dependencies": {name: f"lib/{name}.pyc" for name in self.dependencies},
+            "dependencies": paths,
             "forbidden": self.forbidden,
         }
         self.runner = self.launcher.spawn(config, files, {"memory_bytes": self.memory_bytes})
