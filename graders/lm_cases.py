@@ -3,17 +3,16 @@
 Training: every model is the reference CharLSTM built in the runner from a state made here, so
 the checker can replay the same training locally. ``Loop`` is an independent rewrite of the
 contract's training loop, one method per decision, and each catalogued mistake overrides the
-one method it gets wrong. The pass bar of the grading budget comes from the reference trained
-in a runner of its own (``reference_on_budget``). Sampling: empirical counts are compared with the distribution the
-contract asks for, and with each mistaken distribution, by a chi-square test.
+one method it gets wrong. The pass bar of the grading budget comes from what the reference
+reaches on it (``corpus.REFERENCE_LOSS``, checked by ``reference_loss_on_budget`` in the tests).
+Sampling: empirical counts are compared with the distribution the contract asks for, and with
+each mistaken distribution, by a chi-square test.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
 
 import torch
 import torch.nn.functional as F
@@ -316,41 +315,20 @@ def reference_losses(state: dict, ids: torch.Tensor, **kwargs) -> list[float]:
 # -- the reference on the grading budget ----------------------------------------------------------
 
 
-_REFERENCE_RUNS: dict[object, Future] = {}
-
-
-def reference_on_budget(launcher) -> Future:
-    """The held-out loss the reference training reaches on ``corpus.BUDGET`` from the grading
-    seed, computed once per process (again only if it failed) in a runner of its own, in the
-    background.
-
-    A runner, not this process: runners are single-threaded, so the reference's numbers are the
-    ones a correct submission gets in its runner, bit for bit, on every run (this process may
-    use several threads, whose reductions can differ from run to run). In the background: the
-    two runners train at the same time, on two cores, so the comparison costs no waiting.
-    """
-    known = _REFERENCE_RUNS.get(launcher)
-    if known is not None and not (known.done() and known.exception() is not None):
-        return known
-    future = _REFERENCE_RUNS[launcher] = Future()
-
-    def work():
-        reference = Submission(
-            launcher, "train_lm", course.reference_dir() / "train_lm.py",
-            dependencies=course.runner_dependencies("train_lm"), timeout=BUDGET_TIMEOUT,
-        )
-        try:
-            model = remote_model(reference, initial_state(corpus.BUDGET["seed"]))
-            reference.call("train", model, training_ids(), kwargs=corpus.BUDGET)
-            x, y = held_out_rows()
-            future.set_result(loss_of(reference.call("autograde.fixtures.logits_of", model, x).value, y))
-        except Exception as error:  # noqa: BLE001 - the grader's own failure, reported by the check
-            future.set_exception(RuntimeError(f"the reference training failed: {error}"))
-        finally:
-            reference.close()
-
-    threading.Thread(target=work, name="reference-on-budget", daemon=True).start()
-    return future
+def reference_loss_on_budget(launcher) -> float:
+    """The held-out loss the reference training reaches on ``corpus.BUDGET``, in a runner (so
+    single-threaded, as a submission is graded); about 7 s."""
+    reference = Submission(
+        launcher, "train_lm", course.reference_dir() / "train_lm.py",
+        dependencies=course.runner_dependencies("train_lm"), timeout=BUDGET_TIMEOUT,
+    )
+    try:
+        model = remote_model(reference, initial_state(corpus.BUDGET["seed"]))
+        reference.call("train", model, training_ids(), kwargs=corpus.BUDGET)
+        x, y = held_out_rows()
+        return loss_of(reference.call("autograde.fixtures.logits_of", model, x).value, y)
+    finally:
+        reference.close()
 
 
 # -- sampling: chi-square tests against known distributions ---------------------------------------

@@ -17,7 +17,7 @@ from autograde.checks import expect_shape, fail
 from graders.lm_cases import (
     BUDGET_TIMEOUT, CLIP_AFTER_STEP, DEFAULT_LR, NEVER_CARRIED, NEVER_DETACHED, NEVER_RESET, NOT_CLIPPED,
     NO_ZERO_GRAD, RELATIVE_BAR, SMALL, TRAINING_MISTAKES, alphabet, expect_float_losses, held_out_rows, initial_state,
-    loss_of, reference_losses, reference_on_budget, remote_model, run_train, training_batches, training_ids,
+    loss_of, reference_losses, remote_model, run_train, training_batches, training_ids,
 )
 
 SHORT = {"batch_size": 4, "seq_len": 16, "lr": 1e-2, "clip": 1.0, "seed": 0}
@@ -90,7 +90,6 @@ def test_losses_match_the_reference_step_by_step(student):
 def test_reaches_the_reference_held_out_perplexity_on_the_built_in_corpus(student):
     budget = corpus.BUDGET
     model = remote_model(student, initial_state(budget["seed"]))
-    reference = reference_on_budget(student.launcher)  # trains in another runner meanwhile
     run_train(student, model, training_ids(), timeout=BUDGET_TIMEOUT, **budget)
     x, y = held_out_rows()
     logits = expect_shape(
@@ -98,7 +97,7 @@ def test_reaches_the_reference_held_out_perplexity_on_the_built_in_corpus(studen
     )
     expect_causal(student, model, x[:4, :64])
     loss, floor, unigram = loss_of(logits, y), corpus.builtin().floor, corpus.builtin().unigram
-    reference_loss = reference.result(timeout=2 * BUDGET_TIMEOUT)
+    reference_loss = corpus.REFERENCE_LOSS
     bar = min(RELATIVE_BAR * reference_loss, unigram / 2)
     numbers = (
         f"held-out perplexity {math.exp(loss):.3f} ({loss:.4f} nats per character) after {budget['steps']} steps; "

@@ -110,3 +110,13 @@ def test_the_sources_own_predictor_reaches_the_floor_on_the_held_out_text():
     last_token = held_out[:end].split(" ")[-1]
     loss = bayes_loss(held_out[end:], corpus.tokens().index(last_token))
     assert abs(loss - corpus.entropy_rate()) < 0.01, loss
+
+
+def test_the_reference_reaches_the_documented_loss_on_the_grading_budget():
+    from autograde import course
+    from autograde.launch import default_launcher
+
+    course.resolve_exercises_to_reference()
+    from graders.lm_cases import reference_loss_on_budget
+
+    assert abs(reference_loss_on_budget(default_launcher()) - corpus.REFERENCE_LOSS) < 5e-4
