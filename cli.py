@@ -145,8 +145,12 @@ def grade_exercises(names, submission, reference, json_path, fail_under, timeout
     console = Console(stderr=True)
     options = engine.Options(timeout=timeout, memory_bytes=memory_mib << 20, extra_graders=extra_graders)
     try:
-        with console.status(f"Grading {', '.join(exercises) if len(exercises) < 4 else f'{len(exercises)} exercises'}..."):
-            result = engine.grade(folder, exercises, options)
+        with console.status("Starting...") as status:
+
+            def progress(exercise: str, done: int, total: int) -> None:
+                status.update(f"Grading {exercise}: {done}/{total} checks done")
+
+            result = engine.grade(folder, exercises, options, progress=progress)
     except engine.GradingError as error:
         raise GradingFailed(str(error)) from None
 

@@ -110,17 +110,18 @@ def plan(exercises: list[str], extra_graders: Path | None = None) -> dict[str, f
     return points
 
 
-def grade(submission_dir: Path, exercises: list[str], options: Options = Options(), launcher=None):
+def grade(submission_dir: Path, exercises: list[str], options: Options = Options(), launcher=None, progress=None):
     """Grade ``exercises`` of the submission in ``submission_dir``; returns a GradeReport.
 
-    ``launcher`` starts the runners (default: this process's fork server, sandboxed if possible).
+    ``launcher`` starts the runners (default: this process's fork server, sandboxed if possible);
+    ``progress(exercise, checks_done, checks_in_all)`` is called after every check.
     """
     from autograde import scoring
     from autograde.launch import default_launcher
     from autograde.plugin import GradingPlugin, Settings
 
     plugin = GradingPlugin(
-        Path(submission_dir), launcher or default_launcher(), Settings(options.timeout, options.memory_bytes, options.extra_graders)
+        Path(submission_dir), launcher or default_launcher(), Settings(options.timeout, options.memory_bytes, options.extra_graders, progress)
     )
     course.resolve_exercises_to_reference()
     report = _run_pytest(exercises, plugin, [], options.extra_graders)

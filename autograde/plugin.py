@@ -10,6 +10,7 @@ message for the student; ``scoring`` then reads pytest-json-report's results.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ class Settings:
     timeout: float
     memory_bytes: int
     extra_graders: Path | None = None  # tests collected from there default to "hidden"
+    progress: Callable[[str, int, int], None] | None = None  # (exercise, checks done, checks in all)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class GradingPlugin:
         self.planned: dict[str, PlannedTest] = {}
         self.outputs: dict[str, str] = {}
         self.defects: list[str] = []
+        self.finished = 0
 
     def pytest_configure(self, config):
         config.addinivalue_line(
@@ -140,6 +143,11 @@ class GradingPlugin:
         except SyntaxError as error:
             raise SubmissionUnavailable(f"{exercise}.py has a syntax error at line {error.lineno}: {error.msg}") from None
         return source
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        if self.settings.progress is not None and nodeid in self.planned:
+            self.finished += 1
+            self.settings.progress(self.planned[nodeid].exercise, self.finished, len(self.planned))
 
     def pytest_json_runtest_metadata(self, item, call):
         if call.excinfo is None or call.when == "teardown":

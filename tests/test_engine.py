@@ -128,3 +128,10 @@ def test_scores_do_not_depend_on_the_order_exercises_are_graded_in(tmp_path):
     forward = engine.grade(tmp_path, order).to_json()["exercises"]
     backward = engine.grade(tmp_path, order[::-1]).to_json()["exercises"]
     assert forward == backward
+
+
+def test_progress_is_reported_after_every_check():
+    calls = []
+    report = engine.grade(course.reference_dir(), ["rnn_step"], progress=lambda *args: calls.append(args))
+    total = len(report.exercises["rnn_step"].tests)
+    assert calls == [("rnn_step", done, total) for done in range(1, total + 1)]
