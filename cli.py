@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from autograde.limit_options import memory_option, timeout_option
+
 EXIT_BELOW_THRESHOLD = 1
 EXIT_GRADING_FAILED = 3
 LAST_SCORES = Path(".grade") / "last-scores.json"
@@ -122,8 +124,8 @@ def main():
 @click.option("--reference", is_flag=True, help="Grade the reference solutions instead (a sanity check for instructors).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report as JSON to this file.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit with status 1 if the total is below this percentage.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds each call of your code may take.")
-@click.option("--memory", "memory_mib", type=click.IntRange(min=256), default=2048, show_default=True, help="Memory limit of the process running your code, in MiB.")
+@timeout_option
+@memory_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only the total.")
 @click.option("--gradescope", "gradescope_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write Gradescope's results.json to this file.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML (points as properties) to this file.")

@@ -28,6 +28,8 @@ from pathlib import Path, PurePosixPath
 
 import click
 
+from autograde.limit_options import memory_option, timeout_option
+
 EXIT_GRADING_FAILED = 3
 EXIT_INTERRUPTED = 130
 MAX_FILE_BYTES = 1 << 20  # one exercise module; a real one is a few KiB
@@ -802,8 +804,8 @@ def resolve_exercises(names: tuple[str, ...]) -> list[str]:
               help="Grade only this exercise (repeatable). [default: all]")
 @click.option("--extra-graders", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of instructor-only grader suites (test_<exercise>.py), hidden from students by default.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds each call of a submission may take.")
-@click.option("--memory", "memory_mib", type=click.IntRange(min=256), default=2048, show_default=True, help="Memory limit of each runner, in MiB.")
+@timeout_option
+@memory_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the summary line.")
 def batch_command(submissions, out, workers, exercise_names, extra_graders, timeout, memory_mib, quiet):
     """Grade every submission in SUBMISSIONS (folders and/or .zip files, named by student id).

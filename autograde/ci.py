@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from autograde.formats import HIDDEN_CHECKS, percent, points, student_view, title
+from autograde.limit_options import memory_option, timeout_option
 
 EXIT_BELOW_THRESHOLD = 1
 MAX_ANNOTATIONS = 10  # GitHub shows at most 10 error annotations per step
@@ -192,8 +193,8 @@ def run_ci(
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit with status 1 if the total is below this percentage.")
 @click.option("--summary", type=click.Path(dir_okay=False, path_type=Path),
               help="Append the markdown summary here. [default: $GITHUB_STEP_SUMMARY when set]")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds each call may take.")
-@click.option("--memory", "memory_mib", type=click.IntRange(min=256), default=2048, show_default=True, help="Runner memory limit, in MiB.")
+@timeout_option
+@memory_option
 def ci_command(names, submission, junit, fail_under, summary, timeout, memory_mib):
     """Grade a pull request's submission for GitHub Actions (summary, annotations, JUnit)."""
     from autograde import batch, engine

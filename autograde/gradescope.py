@@ -18,6 +18,8 @@ from pathlib import Path
 
 import click
 
+from autograde.limit_options import memory_option, timeout_option
+
 DEFAULT_SUBMISSION = Path("/autograder/submission")
 DEFAULT_RESULTS = Path("/autograder/results/results.json")
 NOT_YOUR_FAULT = "This is not your fault: please tell your instructor."
@@ -81,8 +83,8 @@ def grade_to_results(
               help="Grade only this exercise (repeatable). [default: all]")
 @click.option("--extra-graders", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of instructor-only grader suites; their checks are hidden from students by default.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds each call may take.")
-@click.option("--memory", "memory_mib", type=click.IntRange(min=256), default=2048, show_default=True, help="Runner memory limit, in MiB.")
+@timeout_option
+@memory_option
 def gradescope_command(submission, results_path, exercise_names, extra_graders, timeout, memory_mib):
     """Grade a Gradescope submission and write results.json (run by gradescope/run_autograder)."""
     from autograde import batch

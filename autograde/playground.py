@@ -20,6 +20,7 @@ import click
 
 from autograde import corpus
 from autograde.corpus import BUDGET
+from autograde.limit_options import memory_option
 
 MODULES = ("char_lstm", "next_token_batches", "train_lm", "generate")
 """The submission's files this command runs (generate.py is the runner's main module)."""
@@ -336,10 +337,7 @@ def play(folder: Path, text: Text, settings: Settings, console, errors) -> None:
 )
 @click.option("--length", type=click.IntRange(min=1), default=240, show_default=True, help="Characters per sample.")
 @click.option("--time-limit", type=click.FloatRange(min=1), default=1800.0, show_default=True, help="Seconds train() may take.")
-@click.option(
-    "--memory", "memory_mib", type=click.IntRange(min=256), default=2048, show_default=True,
-    help="Memory limit of the process running your code, in MiB.",
-)
+@memory_option
 def train_command(text_file, submission, reference, memory_mib, **options):
     """Train your CharLSTM with your train() on TEXT_FILE (default: the built-in corpus).
 

@@ -307,23 +307,7 @@ class Submission:
             self.output_dropped += max(len(chunk) - max(room, 0), 0)
 
     def _unbind(self, value: Any) -> Any:
-        if isinstance(value, RemoteObject):
-            return value._handle
-        if isinstance(value, list):
-            return [self._unbind(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(self._unbind(v) for v in value)
-        if isinstance(value, dict):
-            return {k: self._unbind(v) for k, v in value.items()}
-        return value
+        return wire.map_leaves(value, lambda v: v._handle if isinstance(v, RemoteObject) else v)
 
     def _bind(self, value: Any) -> Any:
-        if isinstance(value, wire.Handle):
-            return RemoteObject(self, value)
-        if isinstance(value, list):
-            return [self._bind(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(self._bind(v) for v in value)
-        if isinstance(value, dict):
-            return {k: self._bind(v) for k, v in value.items()}
-        return value
+        return wire.map_leaves(value, lambda v: RemoteObject(self, v) if isinstance(v, wire.Handle) else v)

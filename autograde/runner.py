@@ -199,15 +199,7 @@ class Runner:
         return handle
 
     def from_wire(self, value: Any) -> Any:
-        if isinstance(value, wire.Handle):
-            return self.handles[value.id]
-        if isinstance(value, list):
-            return [self.from_wire(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(self.from_wire(v) for v in value)
-        if isinstance(value, dict):
-            return {k: self.from_wire(v) for k, v in value.items()}
-        return value
+        return wire.map_leaves(value, lambda v: self.handles[v.id] if isinstance(v, wire.Handle) else v)
 
 
 def warm_up() -> None:

@@ -11,6 +11,7 @@ import json
 import math
 import struct
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -40,6 +41,17 @@ class Handle:
 
     id: int
     type_name: str
+
+
+def map_leaves(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """``value`` with ``leaf`` applied to everything inside its lists, tuples and dict values."""
+    if isinstance(value, list):
+        return [map_leaves(v, leaf) for v in value]
+    if isinstance(value, tuple):
+        return tuple(map_leaves(v, leaf) for v in value)
+    if isinstance(value, dict):
+        return {k: map_leaves(v, leaf) for k, v in value.items()}
+    return leaf(value)
 
 
 def encode(message: Any) -> bytes:
