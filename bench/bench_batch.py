@@ -33,7 +33,7 @@ def batch_command() -> list[str]:
     )
     if probe.stdout.strip() == "True":
         return [sys.executable, str(REPO / "cli.py"), "batch"]
-    return [sys.executable, "-m", "autograde.batch"]
+    return [sys.executable, "-m", "cli", "batch"]
 
 
 def timed(command: list[str], cwd: Path) -> float:
@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], metavar="EXERCISE",
                         help="Leave these exercises out (e.g. train_lm, whose grader trains for ~20 s).")
     args = parser.parse_args()
-    from autograde import course
+    from autograde.grading import course
 
     exercises = [name for name in course.exercises() if name not in args.skip]
     print(f"{args.submissions} submissions x {len(exercises)} exercises ({', '.join(exercises)}); "

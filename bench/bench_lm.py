@@ -14,7 +14,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from autograde import engine
+from autograde.grading import engine
 
 
 def seconds(work: Callable[[], object]) -> float:
@@ -25,13 +25,14 @@ def seconds(work: Callable[[], object]) -> float:
 
 def reference_training() -> Callable[[], object]:
     """A callable that trains the reference on the budget in a fresh runner (model built first)."""
-    from autograde import corpus, course
-    from autograde.launch import default_launcher
-    from autograde.remote import Submission
+    from autograde.grading import corpus
+    from autograde.grading import course
+    from autograde.sandbox.launch import default_launcher
+    from autograde.grading.remote import RemoteExercise
     from graders.lm_cases import initial_state, remote_model, training_ids
 
     def run():
-        runner = Submission(
+        runner = RemoteExercise(
             default_launcher(), "train_lm", course.reference_dir() / "train_lm.py",
             dependencies=course.runner_dependencies("train_lm"), timeout=300,
         )
@@ -49,7 +50,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
     engine.start()  # before any grader or reference is imported, as `grade` does
-    from autograde import course
+    from autograde.grading import course
 
     reference = course.reference_dir()
     times = {"grade train_lm, first in the process": [seconds(lambda: engine.grade(reference, ["train_lm"]))]}

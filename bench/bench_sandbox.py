@@ -11,9 +11,11 @@ import argparse
 import statistics
 import time
 
-from autograde import course, engine, sandbox
-from autograde.launch import ForkServer
-from autograde.remote import Submission
+from autograde.grading import course
+from autograde.grading import engine
+from autograde.sandbox import bubblewrap
+from autograde.sandbox.launch import ForkServer
+from autograde.grading.remote import RemoteExercise
 
 
 def per_runner_seconds(launcher, runners: int) -> list[float]:
@@ -23,7 +25,7 @@ def per_runner_seconds(launcher, runners: int) -> list[float]:
     times = []
     for _ in range(runners):
         start = time.perf_counter()
-        submission = Submission(launcher, "rnn_step", course.reference_dir() / "rnn_step.py",
+        submission = RemoteExercise(launcher, "rnn_step", course.reference_dir() / "rnn_step.py",
                                 dependencies=course.runner_dependencies("rnn_step"))
         submission.rnn_step(*inputs)
         submission.close()
@@ -36,9 +38,9 @@ def main() -> None:
     parser.add_argument("--runners", type=int, default=30)
     runners = parser.parse_args().runners
     engine.start()
-    modes = {"fallback": sandbox.Protections("fallback", "benchmark", False, False)}
-    if sandbox.detect().mode == "sandbox":
-        modes["sandbox"] = sandbox.detect()
+    modes = {"fallback": bubblewrap.Protections("fallback", "benchmark", False, False)}
+    if bubblewrap.detect().mode == "sandbox":
+        modes["sandbox"] = bubblewrap.detect()
     results = {}
     for name, protections in modes.items():
         start = time.perf_counter()
@@ -53,7 +55,7 @@ def main() -> None:
     if "sandbox" in results:
         print(f"sandbox cost per exercise: {1000 * (results['sandbox'] - results['fallback']):+.1f} ms")
     else:
-        print(f"bubblewrap unavailable: {sandbox.detect().bubblewrap}")
+        print(f"bubblewrap unavailable: {bubblewrap.detect().bubblewrap}")
 
 
 if __name__ == "__main__":

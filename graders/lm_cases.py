@@ -17,10 +17,11 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from autograde import corpus, course
-from autograde.checks import fail
-from autograde.mistakes import Mistake
-from autograde.remote import RemoteObject, StudentRaised, Submission
+from autograde.grading import corpus
+from autograde.grading import course
+from autograde.grading.checks import fail
+from autograde.grading.mistakes import Mistake
+from autograde.grading.remote import RemoteObject, StudentRaised, RemoteExercise
 from reference.char_lstm import CharLSTM
 from reference.next_token_batches import make_batches
 from reference.train_lm import train as reference_train
@@ -95,7 +96,7 @@ def remote_model(student, state: dict, *, recording: bool = False, **sizes) -> R
     """A reference CharLSTM in the runner with ``state`` loaded; ``recording`` adds the
     instruments of ``autograde.fixtures.recording_char_lstm``."""
     if recording:
-        return student.call("autograde.fixtures.recording_char_lstm", len(alphabet()), state, kwargs=sizes).value
+        return student.call("autograde.sandbox.fixtures.recording_char_lstm", len(alphabet()), state, kwargs=sizes).value
     model = student.call("exercises.char_lstm.CharLSTM", len(alphabet()), kwargs=sizes).value
     model.method("load_state_dict", state)
     return model
@@ -318,7 +319,7 @@ def reference_losses(state: dict, ids: torch.Tensor, **kwargs) -> list[float]:
 def reference_loss_on_budget(launcher) -> float:
     """The held-out loss the reference training reaches on ``corpus.BUDGET``, in a runner (so
     single-threaded, as a submission is graded); about 7 s."""
-    reference = Submission(
+    reference = RemoteExercise(
         launcher, "train_lm", course.reference_dir() / "train_lm.py",
         dependencies=course.runner_dependencies("train_lm"), timeout=BUDGET_TIMEOUT,
     )
@@ -326,7 +327,7 @@ def reference_loss_on_budget(launcher) -> float:
         model = remote_model(reference, initial_state(corpus.BUDGET["seed"]))
         reference.call("train", model, training_ids(), kwargs=corpus.BUDGET)
         x, y = held_out_rows()
-        return loss_of(reference.call("autograde.fixtures.logits_of", model, x).value, y)
+        return loss_of(reference.call("autograde.sandbox.fixtures.logits_of", model, x).value, y)
     finally:
         reference.close()
 
@@ -395,7 +396,7 @@ LOGITS = torch.tensor([0.3, 1.0, -0.6, 0.6, -0.2, -1.0])
 
 def table_model(student, table: torch.Tensor) -> RemoteObject:
     """A ``TableLM`` in the runner: logits = table[last id], recording every call."""
-    return student.call("autograde.fixtures.TableLM", table).value
+    return student.call("autograde.sandbox.fixtures.TableLM", table).value
 
 
 def constant_model(student) -> RemoteObject:
@@ -405,7 +406,7 @@ def constant_model(student) -> RemoteObject:
 
 def generator(student, seed: int) -> RemoteObject:
     """A torch.Generator seeded in the runner (a generator cannot be sent as data)."""
-    return student.call("autograde.fixtures.make_generator", seed).value
+    return student.call("autograde.sandbox.fixtures.make_generator", seed).value
 
 
 TEMPERATURE_MISTAKES = [

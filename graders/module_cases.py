@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from autograde.checks import expect_close, expect_gradients_reach, expect_pair, expect_tensor, fail
-from autograde.mistakes import Mistake
-from autograde.remote import RemoteObject, StudentRaised
+from autograde.grading.checks import expect_close, expect_gradients_reach, expect_pair, expect_tensor, fail
+from autograde.grading.mistakes import Mistake
+from autograde.grading.remote import RemoteObject, StudentRaised
 
 
 def build(student, class_name: str, *args, state: dict | None = None, dtype=torch.float32) -> RemoteObject:
@@ -48,7 +48,7 @@ def describe_shapes(tensors: dict) -> str:
 
 def parameters_of(student, module: RemoteObject) -> dict[str, torch.Tensor]:
     """The module's registered parameters, {name: value}, read in the runner."""
-    return student.call("autograde.fixtures.parameters_of", module).value
+    return student.call("autograde.sandbox.fixtures.parameters_of", module).value
 
 
 def picking(mistakes: Sequence[Mistake], pick: Callable) -> list[Mistake]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from autograde.mistakes import Mistake
+from autograde.grading.mistakes import Mistake
 
-FORBIDDEN = ["torch.nn.RNN", "torch.nn.RNNCell", "torch.rnn_tanh_cell", "torch.rnn_tanh"]
 
 # Non-square on purpose: with input_dim == hidden_dim a transposed weight goes unnoticed.
 BATCH, INPUT_DIM, HIDDEN_DIM = 3, 5, 4

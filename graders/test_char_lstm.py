@@ -10,11 +10,11 @@ other sequences of the batch, and the gradients. torch's own modules are allowed
 import pytest
 import torch
 
-from autograde.checks import (
+from autograde.grading.checks import (
     expect_close, expect_gradients_reach, expect_pair, expect_shape, expect_unchanged, fail, with_grad,
 )
-from autograde.mistakes import Mistake
-from autograde.remote import RemoteObject, StudentRaised
+from autograde.grading.mistakes import Mistake
+from autograde.grading.remote import RemoteObject, StudentRaised
 from graders.module_cases import (
     build, detached_state, expect_parameter_gradients, expect_sequence_result, in_two_halves, picking, random_state,
 )

@@ -8,9 +8,9 @@ list or a tensor and inverts encode, and that non-ASCII text works throughout.
 import pytest
 import torch
 
-from autograde.checks import expect_pair, expect_shape, fail
-from autograde.mistakes import Mistake
-from autograde.remote import StudentRaised
+from autograde.grading.checks import expect_pair, expect_shape, fail
+from autograde.grading.mistakes import Mistake
+from autograde.grading.remote import StudentRaised
 from reference.char_vocab import build_vocab, encode
 
 TEXT = "the quick brown fox jumps over the lazy dog, THEN naps!\n"

@@ -12,23 +12,11 @@ parameter values stay as they were; and nothing in torch.nn.utils does the work.
 import pytest
 import torch
 
-from autograde import fixtures
-from autograde.checks import GradingFailure, expect_close, expect_no_forbidden_api, fail
-from autograde.mistakes import Mistake
+from autograde.sandbox import fixtures
+from autograde.grading.checks import CheckFailed, expect_close, expect_no_forbidden_api, fail
+from autograde.grading.mistakes import Mistake
 from reference.clip_grad_norm import clip_grad_norm as reference
 
-# A public name also covers its home in torch.nn.utils.clip_grad, where the guard refuses it too.
-# torch's deprecated torch.nn.utils.clip_grad_norm is left out on purpose: its leaf is the student's
-# own function's name, which the scan would flag in `__all__ = ["clip_grad_norm"]`. It only calls
-# clip_grad_norm_, so the runtime guard refuses it all the same.
-FORBIDDEN = [
-    "torch.nn.utils.clip_grad_norm_",
-    "torch.nn.utils.clip_grad_value_",
-    "torch.nn.utils.get_total_norm",
-    "torch.nn.utils.clip_grads_with_norm_",
-    "torch.nn.utils.clip_grad._get_total_norm",
-    "torch.nn.utils.clip_grad._clip_grads_with_norm_",
-]
 
 SHAPES = [(4, 3), (3,), (2, 2, 3)]
 MAX_NORM = 1.0
@@ -45,10 +33,10 @@ def model(seed: int, shapes=SHAPES, dtype=torch.float32, scale=1.0, without_grad
 
 def clip_in_runner(student, values, grads, max_norm, *, generator=False) -> tuple:
     """Run the student's clip_grad_norm on parameters built in the runner: (total_norm, gradients after)."""
-    params = student.call("autograde.fixtures.with_grads", values, grads).value
-    target = student.call("autograde.fixtures.as_generator", params).value if generator else params
+    params = student.call("autograde.sandbox.fixtures.with_grads", values, grads).value
+    target = student.call("autograde.sandbox.fixtures.as_generator", params).value if generator else params
     total = student.clip_grad_norm(target, max_norm)
-    return total, student.call("autograde.fixtures.grads_of", params).value
+    return total, student.call("autograde.sandbox.fixtures.grads_of", params).value
 
 
 def clip_here(clip, values, grads, max_norm) -> tuple:
@@ -83,7 +71,7 @@ def expect_gradients_after(after, expected, grads, max_norm, context: str, mista
             continue
         try:
             expect_close(got, want, f"the gradient of parameter {k} after the call", context=context)
-        except GradingFailure as failure:
+        except CheckFailed as failure:
             args = (grads, max_norm)
             mistakes = SCALING_MISTAKES if mistakes is None else mistakes
             fail(str(failure), mistakes=mistakes, actual=after, args=args, expected=expected)
@@ -94,7 +82,7 @@ def matches(outcome: tuple, expected: tuple) -> bool:
     try:
         expect_close(outcome[0], expected[0], "the total norm")
         expect_gradients_after(outcome[1], expected[1], (), 0.0, "", mistakes=())
-    except GradingFailure:
+    except CheckFailed:
         return False
     return True
 
@@ -228,10 +216,10 @@ def test_scales_every_gradient_by_one_factor_when_the_total_exceeds_max_norm(stu
 @pytest.mark.points(0.5, hint="Scale each p.grad in place (p.grad.mul_(factor)): optimizers and hooks hold those very tensors.")
 def test_scales_the_gradients_in_place(student):
     values, grads = model(seed=5)
-    params = student.call("autograde.fixtures.with_grads", values, grads).value
-    before = student.call("autograde.fixtures.grad_identities", params).value
+    params = student.call("autograde.sandbox.fixtures.with_grads", values, grads).value
+    before = student.call("autograde.sandbox.fixtures.grad_identities", params).value
     student.clip_grad_norm(params, MAX_NORM)
-    after = student.call("autograde.fixtures.grad_identities", params).value
+    after = student.call("autograde.sandbox.fixtures.grad_identities", params).value
     if before != after:
         fail("clip_grad_norm replaced p.grad with new tensors instead of scaling the existing ones in place.")
 
@@ -297,15 +285,15 @@ def test_matches_torch_clip_grad_norm_on_random_models_in_float32_and_float64(st
 @pytest.mark.points(0.5, hint="Scale the gradients p.grad, never the parameters p themselves.")
 def test_leaves_parameter_values_unchanged(student):
     values, grads = model(seed=9)
-    params = student.call("autograde.fixtures.with_grads", values, grads).value
+    params = student.call("autograde.sandbox.fixtures.with_grads", values, grads).value
     student.clip_grad_norm(params, MAX_NORM)
-    after = student.call("autograde.fixtures.values_of", params).value
+    after = student.call("autograde.sandbox.fixtures.values_of", params).value
     changed = [str(k) for k, (old, new) in enumerate(zip(values, after)) if not torch.equal(old, new)]
     if changed:
         fail(f"clip_grad_norm changed the values of parameter {', '.join(changed)}: scale each p.grad, never p itself.")
 
 
 @pytest.mark.points(0.5, hint="Compute the norm and scale the gradients yourself; torch.nn.utils's clipping and norm helpers are off limits.")
-def test_does_not_use_torch_gradient_clipping(student, student_source):
+def test_does_not_use_torch_gradient_clipping(student, student_source, forbidden):
     values, grads = model(seed=10)  # a call that clips, so every forbidden helper it might reach is reached
-    expect_no_forbidden_api(student_source, FORBIDDEN, lambda: clip_in_runner(student, values, grads, MAX_NORM))
+    expect_no_forbidden_api(student_source, forbidden, lambda: clip_in_runner(student, values, grads, MAX_NORM))

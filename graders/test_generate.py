@@ -10,8 +10,8 @@ mode, with autograd on or off. The output format is checked on a real (reference
 import pytest
 import torch
 
-from autograde.checks import expect_shape, expect_tensor, fail
-from autograde.remote import StudentRaised
+from autograde.grading.checks import expect_shape, expect_tensor, fail
+from autograde.grading.remote import StudentRaised
 from graders.lm_cases import (
     LOGITS, SMALL, TEMPERATURE_MISTAKES, TOP_K_MISTAKES, alphabet, constant_model, counts_of,
     expect_distribution, generator, initial_state, matching_mistake, remote_model, seen_in_calls, softmax_at, table_model,

@@ -9,17 +9,16 @@ matmul each fail a check named after it. Then gradients, unchanged inputs, and n
 import pytest
 import torch
 
-from autograde.checks import (
+from autograde.grading.checks import (
     expect_dtype, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_shape,
     expect_unchanged, reference_gradients, with_grad,
 )
 from graders.gated_cases import (
-    GRU_FORBIDDEN, GRU_GATES, SATURATED, alternating, expect_gru_state, gru_inputs, push_gates, torch_cell,
+    GRU_GATES, SATURATED, alternating, expect_gru_state, gru_inputs, push_gates, torch_cell,
 )
 from graders.rnn_cases import describe
 from reference.gru_step import gru_step as reference
 
-FORBIDDEN = GRU_FORBIDDEN
 NAMES = ("x_t", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh")
 
 
@@ -101,5 +100,5 @@ def test_leaves_its_inputs_unchanged(student):
 
 
 @pytest.mark.points(0.5, hint="Write the step with @, torch.sigmoid and torch.tanh; torch's built-in GRU modules and functions are off limits.")
-def test_does_not_use_torch_builtin_gru(student, student_source):
-    expect_no_forbidden_api(student_source, FORBIDDEN, lambda: student.gru_step(*gru_inputs(seed=7)))
+def test_does_not_use_torch_builtin_gru(student, student_source, forbidden):
+    expect_no_forbidden_api(student_source, forbidden, lambda: student.gru_step(*gru_inputs(seed=7)))

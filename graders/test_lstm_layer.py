@@ -11,12 +11,11 @@ import math
 import pytest
 import torch
 
-from autograde.checks import (
+from autograde.grading.checks import (
     expect_close, expect_gradients_reach, expect_no_forbidden_api, expect_pair, expect_shape, expect_unchanged, fail,
     with_grad,
 )
-from autograde.mistakes import Mistake
-from graders.gated_cases import LSTM_FORBIDDEN
+from autograde.grading.mistakes import Mistake
 from graders.module_cases import (
     build, detached_state, expect_parameter_gradients, expect_sequence_result, fail_initialisation, in_two_halves,
     parameters_of, picking, random_state, summarise,
@@ -24,7 +23,6 @@ from graders.module_cases import (
 from reference.lstm_layer import LSTMLayer
 from reference.lstm_step import lstm_step
 
-FORBIDDEN = LSTM_FORBIDDEN  # the contract: "as lstm_step"
 
 # Non-square on purpose: with input_size == hidden_size a transposed weight goes unnoticed.
 INPUT, HIDDEN = 5, 4
@@ -368,9 +366,9 @@ def test_leaves_its_inputs_unchanged(student):
 
 
 @pytest.mark.points(0.5, hint="Build the layer from lstm_step (or your own gate arithmetic); torch's LSTM modules and kernels are off limits.")
-def test_does_not_use_torch_builtin_lstm(student, student_source):
+def test_does_not_use_torch_builtin_lstm(student, student_source, forbidden):
     def run():
         layer = student.LSTMLayer(INPUT, HIDDEN)
         layer(sequence(2, 3, seed=12))
 
-    expect_no_forbidden_api(student_source, FORBIDDEN, run)
+    expect_no_forbidden_api(student_source, forbidden, run)

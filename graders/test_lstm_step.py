@@ -9,18 +9,17 @@ a check named after it. Then gradients, unchanged inputs, and no built-in LSTM.
 import pytest
 import torch
 
-from autograde.checks import (
+from autograde.grading.checks import (
     expect_dtype, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_pair, expect_shape,
     expect_unchanged, reference_gradients, with_grad,
 )
 from graders.gated_cases import (
-    LSTM_FORBIDDEN, LSTM_GATES, SATURATED, expect_lstm_state, flat_lstm_inputs, lstm_inputs, nested_lstm_inputs,
+    LSTM_GATES, SATURATED, expect_lstm_state, flat_lstm_inputs, lstm_inputs, nested_lstm_inputs,
     push_gates, torch_cell,
 )
 from graders.rnn_cases import describe
 from reference.lstm_step import lstm_step as reference
 
-FORBIDDEN = LSTM_FORBIDDEN
 NAMES = ("x_t", "h_prev", "c_prev", "W_ih", "W_hh", "b_ih", "b_hh")
 
 
@@ -111,5 +110,5 @@ def test_leaves_its_inputs_unchanged(student):
 
 
 @pytest.mark.points(0.5, hint="Write the step with @, torch.sigmoid and torch.tanh; torch's built-in LSTM modules and functions are off limits.")
-def test_does_not_use_torch_builtin_lstm(student, student_source):
-    expect_no_forbidden_api(student_source, FORBIDDEN, lambda: student.lstm_step(*lstm_inputs(seed=7)))
+def test_does_not_use_torch_builtin_lstm(student, student_source, forbidden):
+    expect_no_forbidden_api(student_source, forbidden, lambda: student.lstm_step(*lstm_inputs(seed=7)))

@@ -9,9 +9,9 @@ short for one batch, and untouched ids.
 import pytest
 import torch
 
-from autograde.checks import expect_unchanged, fail
-from autograde.mistakes import Mistake
-from autograde.remote import StudentRaised
+from autograde.grading.checks import expect_unchanged, fail
+from autograde.grading.mistakes import Mistake
+from autograde.grading.remote import StudentRaised
 from reference.next_token_batches import make_batches as reference
 
 

@@ -9,8 +9,8 @@ import math
 import pytest
 import torch
 
-from autograde.checks import TOLERANCES, expect_unchanged, fail
-from autograde.mistakes import Mistake
+from autograde.grading.checks import TOLERANCES, expect_unchanged, fail
+from autograde.grading.mistakes import Mistake
 from graders.objective_cases import describe, logits_inputs, position_nll, torch_cross_entropy
 from reference.perplexity import perplexity as reference
 

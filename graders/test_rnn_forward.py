@@ -3,11 +3,11 @@
 import pytest
 import torch
 
-from autograde.checks import (
+from autograde.grading.checks import (
     expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_pair,
     expect_shape, expect_unchanged, fail, reference_gradients, with_grad,
 )
-from graders.rnn_cases import FORBIDDEN, HS_MISTAKES, sequence_inputs, torch_rnn
+from graders.rnn_cases import HS_MISTAKES, sequence_inputs, torch_rnn
 from reference.rnn_forward import rnn_forward as reference
 
 NAMES = ("x", "h0", "Wxh", "Whh", "bh")
@@ -101,5 +101,5 @@ def test_leaves_its_inputs_unchanged(student):
 
 
 @pytest.mark.points(0.5, hint="Loop over time with your own step (or rnn_step from exercises.rnn_step); torch.nn.RNN is off limits.")
-def test_does_not_use_torch_builtin_rnn(student, student_source):
-    expect_no_forbidden_api(student_source, FORBIDDEN, lambda: student.rnn_forward(*sequence_inputs(seed=9)))
+def test_does_not_use_torch_builtin_rnn(student, student_source, forbidden):
+    expect_no_forbidden_api(student_source, forbidden, lambda: student.rnn_forward(*sequence_inputs(seed=9)))

@@ -3,11 +3,11 @@
 import pytest
 import torch
 
-from autograde.checks import (
+from autograde.grading.checks import (
     expect_close, expect_dtype, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_shape,
     expect_unchanged, reference_gradients, with_grad,
 )
-from graders.rnn_cases import FORBIDDEN, STEP_MISTAKES, describe, step_inputs, torch_rnn_cell
+from graders.rnn_cases import STEP_MISTAKES, describe, step_inputs, torch_rnn_cell
 from reference.rnn_step import rnn_step as reference
 
 NAMES = ("x_t", "h_prev", "Wxh", "Whh", "bh")
@@ -71,5 +71,5 @@ def test_leaves_its_inputs_unchanged(student):
 
 
 @pytest.mark.points(1, hint="Write the step with @ and torch.tanh; torch's built-in RNN modules and functions are off limits.")
-def test_does_not_use_torch_builtin_rnn(student, student_source):
-    expect_no_forbidden_api(student_source, FORBIDDEN, lambda: student.rnn_step(*step_inputs(seed=7)))
+def test_does_not_use_torch_builtin_rnn(student, student_source, forbidden):
+    expect_no_forbidden_api(student_source, forbidden, lambda: student.rnn_step(*step_inputs(seed=7)))

@@ -3,11 +3,11 @@
 import pytest
 import torch
 
-from autograde.checks import (
+from autograde.grading.checks import (
     expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_shape,
     expect_unchanged, fail, reference_gradients, with_grad,
 )
-from graders.rnn_cases import FORBIDDEN, FUSED_MISTAKES, describe, fused_inputs, torch_rnn_cell
+from graders.rnn_cases import FUSED_MISTAKES, describe, fused_inputs, torch_rnn_cell
 from reference.rnn_step import rnn_step as reference_step
 from reference.rnn_step_fused import rnn_step_fused as reference
 
@@ -83,5 +83,5 @@ def test_leaves_its_inputs_unchanged(student):
 
 
 @pytest.mark.points(0.5, hint="Use torch.cat, @ and torch.tanh; torch's built-in RNN modules and functions are off limits.")
-def test_does_not_use_torch_builtin_rnn(student, student_source):
-    expect_no_forbidden_api(student_source, FORBIDDEN, lambda: student.rnn_step_fused(*fused_inputs(seed=8)))
+def test_does_not_use_torch_builtin_rnn(student, student_source, forbidden):
+    expect_no_forbidden_api(student_source, forbidden, lambda: student.rnn_step_fused(*fused_inputs(seed=8)))

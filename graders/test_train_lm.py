@@ -12,8 +12,8 @@ import math
 import pytest
 import torch
 
-from autograde import corpus
-from autograde.checks import expect_shape, fail
+from autograde.grading import corpus
+from autograde.grading.checks import expect_shape, fail
 from graders.lm_cases import (
     BUDGET_TIMEOUT, CLIP_AFTER_STEP, DEFAULT_LR, NEVER_CARRIED, NEVER_DETACHED, NEVER_RESET, NOT_CLIPPED,
     NO_ZERO_GRAD, RELATIVE_BAR, SMALL, TRAINING_MISTAKES, alphabet, expect_float_losses, held_out_rows, initial_state,
@@ -93,7 +93,7 @@ def test_reaches_the_reference_held_out_perplexity_on_the_built_in_corpus(studen
     run_train(student, model, training_ids(), timeout=BUDGET_TIMEOUT, **budget)
     x, y = held_out_rows()
     logits = expect_shape(
-        student.call("autograde.fixtures.logits_of", model, x).value, (*x.shape, len(alphabet())), "the trained model's logits"
+        student.call("autograde.sandbox.fixtures.logits_of", model, x).value, (*x.shape, len(alphabet())), "the trained model's logits"
     )
     expect_causal(student, model, x[:4, :64])
     loss, floor, unigram = loss_of(logits, y), corpus.builtin().floor, corpus.builtin().unigram
@@ -115,8 +115,8 @@ def expect_causal(student, model, x: torch.Tensor) -> None:
     half = x.shape[1] // 2
     changed = x.clone()
     changed[:, half:] = (x[:, half:] + 1) % len(alphabet())
-    before = student.call("autograde.fixtures.logits_of", model, x).value
-    after = student.call("autograde.fixtures.logits_of", model, changed).value
+    before = student.call("autograde.sandbox.fixtures.logits_of", model, x).value
+    after = student.call("autograde.sandbox.fixtures.logits_of", model, changed).value
     if not torch.allclose(before[:, :half], after[:, :half], rtol=1e-5, atol=1e-6):
         fail(
             "after training, the model's logits at step t change when the inputs after t change: it sees the "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograde import engine
+from autograde.grading import engine
 
 # Start the fork server before any test module imports a reference or a grader, so that
 # runners are forked from a process that holds neither.
@@ -22,7 +22,7 @@ def grade_case(tmp_path):
 
     The case "reference" grades the reference solution; "stub" the shipped exercise stub.
     """
-    from autograde import course
+    from autograde.grading import course
 
     def grade(exercise: str, case: str, timeout: float = 10.0):
         if case == "reference":

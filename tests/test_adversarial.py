@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from autograde import course, engine, sandbox
-from autograde.launch import ForkServer, default_launcher
+from autograde.grading import course
+from autograde.grading import engine
+from autograde.sandbox import bubblewrap
+from autograde.sandbox.launch import ForkServer, default_launcher
 from tests.helpers import failures
 
 ATTACKS = Path(__file__).parent / "adversarial"
@@ -28,11 +30,11 @@ LINUX_ROOT = sys.platform.startswith("linux") and os.geteuid() == 0
 @pytest.fixture(scope="session", params=["sandbox", "fallback"])
 def mode(request):
     if request.param == "sandbox":
-        if sandbox.detect().mode != "sandbox":
-            pytest.skip(f"bubblewrap unavailable: {sandbox.detect().bubblewrap}")
+        if bubblewrap.detect().mode != "sandbox":
+            pytest.skip(f"bubblewrap unavailable: {bubblewrap.detect().bubblewrap}")
         yield "sandbox", default_launcher()
         return
-    fallback = sandbox.Protections("fallback", "forced by the test", False, LINUX_ROOT)
+    fallback = bubblewrap.Protections("fallback", "forced by the test", False, LINUX_ROOT)
     server = ForkServer(fallback)
     yield "fallback", server
     server.close()

@@ -14,7 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from autograde import batch, course
+from autograde.batch import journal, outputs, run, workers
+from autograde.batch.rows import Row
+from autograde.commands import batch as batch_command
+from autograde.errors import EXIT_INTERRUPTED, BadSubmission
+from autograde.grading import intake
+from autograde.grading import course
 from autograde.formats import gradescope
 
 CASES = Path(__file__).parent / "cases"
@@ -45,35 +50,35 @@ def test_a_zip_keeps_only_contract_files_from_its_wrapping_folder_and_never_foll
         "/etc/rnn_forward.py": b"absolute",
         "__MACOSX/ann-main/exercises/._rnn_step.py": b"junk",
     })
-    assert batch.collect(archive) == {"rnn_step": b"x = 1\n"}
+    assert intake.collect(archive) == {"rnn_step": b"x = 1\n"}
     assert not (tmp_path.parent / "rnn_step_fused.py").exists()
 
 
 def test_a_zip_may_hold_the_files_at_its_top(tmp_path):
     archive = make_zip(tmp_path / "bo.zip", {"rnn_step.py": b"a", "rnn_forward.py": b"b", "notes.txt": b"c"})
-    assert batch.collect(archive) == {"rnn_step": b"a", "rnn_forward": b"b"}
+    assert intake.collect(archive) == {"rnn_step": b"a", "rnn_forward": b"b"}
 
 
 @pytest.mark.parametrize(
     ("members", "expected"),
     [
-        ({"rnn_step.py": b"\0" * (batch.MAX_FILE_BYTES + 1)}, "larger than 1 MiB"),  # compresses to almost nothing
+        ({"rnn_step.py": b"\0" * (intake.MAX_FILE_BYTES + 1)}, "larger than 1 MiB"),  # compresses to almost nothing
         ({"notes/readme.txt": b"no python here"}, "no exercise files"),
     ],
 )
 def test_a_zip_too_large_or_without_exercises_is_a_bad_submission(tmp_path, members, expected):
-    with pytest.raises(batch.BadSubmission, match=expected):
-        batch.collect(make_zip(tmp_path / "x.zip", members))
+    with pytest.raises(BadSubmission, match=expected):
+        intake.collect(make_zip(tmp_path / "x.zip", members))
 
 
 def test_a_corrupt_or_truncated_zip_is_a_bad_submission(tmp_path):
     (tmp_path / "garbage.zip").write_bytes(b"PK\x03\x04 this is not a zip")
-    with pytest.raises(batch.BadSubmission, match="could not be read"):
-        batch.collect(tmp_path / "garbage.zip")
+    with pytest.raises(BadSubmission, match="could not be read"):
+        intake.collect(tmp_path / "garbage.zip")
     good = make_zip(tmp_path / "good.zip", {"rnn_step.py": reference("rnn_step")})
     (tmp_path / "cut.zip").write_bytes(good.read_bytes()[:60])
-    with pytest.raises(batch.BadSubmission, match="could not be read"):
-        batch.collect(tmp_path / "cut.zip")
+    with pytest.raises(BadSubmission, match="could not be read"):
+        intake.collect(tmp_path / "cut.zip")
 
 
 def test_a_folder_is_read_at_its_top_in_exercises_or_in_one_wrapping_folder(tmp_path):
@@ -82,52 +87,52 @@ def test_a_folder_is_read_at_its_top_in_exercises_or_in_one_wrapping_folder(tmp_
     (tmp_path / "b" / "repo" / "exercises").mkdir(parents=True)
     (tmp_path / "b" / "repo" / "exercises" / "rnn_step.py").write_bytes(b"nested")
     (tmp_path / "b" / "notes.txt").write_text("not a folder")
-    assert batch.collect(tmp_path / "a") == {"rnn_step": b"top"}
-    assert batch.collect(tmp_path / "b") == {"rnn_step": b"nested"}
+    assert intake.collect(tmp_path / "a") == {"rnn_step": b"top"}
+    assert intake.collect(tmp_path / "b") == {"rnn_step": b"nested"}
 
 
 def test_a_symlinked_exercise_file_is_refused(tmp_path):
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "rnn_step.py").symlink_to(course.reference_dir() / "rnn_step.py")
-    with pytest.raises(batch.BadSubmission, match="symbolic link"):
-        batch.collect(tmp_path / "c")
+    with pytest.raises(BadSubmission, match="symbolic link"):
+        intake.collect(tmp_path / "c")
 
 
 def test_the_content_hash_depends_on_names_and_bytes_only():
-    assert batch.content_hash({"a": b"1", "b": b"2"}) == batch.content_hash({"b": b"2", "a": b"1"})
-    assert batch.content_hash({"a": b"1"}) != batch.content_hash({"b": b"1"})
-    assert batch.content_hash({"a": b"12"}) != batch.content_hash({"a": b"1", "b": b"2"})
+    assert intake.content_hash({"a": b"1", "b": b"2"}) == intake.content_hash({"b": b"2", "a": b"1"})
+    assert intake.content_hash({"a": b"1"}) != intake.content_hash({"b": b"1"})
+    assert intake.content_hash({"a": b"12"}) != intake.content_hash({"a": b"1", "b": b"2"})
 
 
 def test_the_fingerprint_changes_with_the_exercises_the_limits_and_the_extra_graders(tmp_path):
     options = {"timeout": 10.0, "memory_bytes": 1 << 30, "extra_graders": None}
-    base = batch.grading_fingerprint(["rnn_step"], options)
-    assert base == batch.grading_fingerprint(["rnn_step"], dict(options))
-    assert base != batch.grading_fingerprint(["rnn_step", "rnn_forward"], options)
-    assert base != batch.grading_fingerprint(["rnn_step"], dict(options, timeout=5.0))
+    base = journal.grading_fingerprint(["rnn_step"], options)
+    assert base == journal.grading_fingerprint(["rnn_step"], dict(options))
+    assert base != journal.grading_fingerprint(["rnn_step", "rnn_forward"], options)
+    assert base != journal.grading_fingerprint(["rnn_step"], dict(options, timeout=5.0))
     (tmp_path / "test_rnn_step.py").write_text("# hidden checks")
-    with_extra = batch.grading_fingerprint(["rnn_step"], dict(options, extra_graders=str(tmp_path)))
+    with_extra = journal.grading_fingerprint(["rnn_step"], dict(options, extra_graders=str(tmp_path)))
     (tmp_path / "test_rnn_step.py").write_text("# hidden checks, fixed")
-    fixed = batch.grading_fingerprint(["rnn_step"], dict(options, extra_graders=str(tmp_path)))
+    fixed = journal.grading_fingerprint(["rnn_step"], dict(options, extra_graders=str(tmp_path)))
     assert fixed != with_extra
     (tmp_path / "test_lstm_step.py").write_text("# another exercise's suite does not count")
-    assert batch.grading_fingerprint(["rnn_step"], dict(options, extra_graders=str(tmp_path))) == fixed
+    assert journal.grading_fingerprint(["rnn_step"], dict(options, extra_graders=str(tmp_path))) == fixed
 
 
 def test_the_journal_skips_a_line_cut_short_and_the_last_line_wins(tmp_path):
-    journal = batch.Journal(tmp_path / "journal.jsonl")
-    journal.append({"student": "ann", "hash": "h1"})
-    journal.append({"student": "ann", "hash": "h2"})
-    with open(journal.path, "a") as stream:
+    log = journal.Journal(tmp_path / "journal.jsonl")
+    log.append({"student": "ann", "hash": "h1"})
+    log.append({"student": "ann", "hash": "h2"})
+    with open(log.path, "a") as stream:
         stream.write('{"v": 1, "student": "bo", "ha')  # a crash mid-write
-    assert {s: e["hash"] for s, e in journal.load().items()} == {"ann": "h2"}
+    assert {s: e["hash"] for s, e in log.load().items()} == {"ann": "h2"}
 
 
 def test_gradebook_cells_cannot_run_as_spreadsheet_formulas():
-    rows = [batch.Row("=HYPERLINK(\"x\")", "graded", {"score": 1, "max_score": 2, "exercises": {
+    rows = [Row("=HYPERLINK(\"x\")", "graded", {"score": 1, "max_score": 2, "exercises": {
         "rnn_step": {"score": 1, "max_score": 2, "tests": [], "output": ""}}}),
-        batch.Row("bo", "-not a zip")]
-    text = batch.gradebook_csv(rows, {"rnn_step": 2.0})
+        Row("bo", "-not a zip")]
+    text = outputs.gradebook_csv(rows, {"rnn_step": 2.0})
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[1][0].startswith("'=") and parsed[2][-1] == "'-not a zip"
 
@@ -177,7 +182,7 @@ def read_outputs(out: Path) -> tuple[list[dict], dict, dict]:
 
 def test_a_mixed_class_gives_one_row_each_valid_outputs_and_the_same_scores_with_any_workers(mixed_class, tmp_path):
     out = tmp_path / "out"
-    result = batch.run_batch(mixed_class, out, EXERCISES, workers=2, quiet=True)
+    result = run.run_batch(mixed_class, out, EXERCISES, workers=2, quiet=True)
     assert result.graded_now == 4 and result.exercise_max == {"rnn_step": 7.0, "rnn_step_fused": 7.0, "rnn_forward": 8.0}
 
     rows, reports, results = read_outputs(out)
@@ -206,7 +211,7 @@ def test_a_mixed_class_gives_one_row_each_valid_outputs_and_the_same_scores_with
 
     gradebook = (out / "gradebook.csv").read_text()
     (out / "journal.jsonl").unlink()
-    again = batch.run_batch(mixed_class, out, EXERCISES, workers=1, quiet=True)
+    again = run.run_batch(mixed_class, out, EXERCISES, workers=1, quiet=True)
     assert again.graded_now == 4
     assert (out / "gradebook.csv").read_text() == gradebook
     assert read_outputs(out)[1] == reports
@@ -275,23 +280,23 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_grades_only_what_was_not_done(tmp_path
         (subs / student).mkdir(parents=True)
         (subs / student / "rnn_step.py").write_text(SLOW_STEP + f"# {student}\n")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "autograde.batch", str(subs), "-o", str(out), "-e", "rnn_step", "--workers", "1", "-q"]
+    command = [sys.executable, "-m", "cli", "batch", str(subs), "-o", str(out), "-e", "rnn_step", "--workers", "1", "-q"]
     supervisor = subprocess.run(
         [sys.executable, "-c", SUPERVISOR, json.dumps(command), str(out / "journal.jsonl")],
         cwd=REPO, capture_output=True, text=True, timeout=400,
     )
     outcome = json.loads(supervisor.stdout.strip().splitlines()[-1])
-    assert outcome["returncode"] == batch.EXIT_INTERRUPTED, outcome
+    assert outcome["returncode"] == EXIT_INTERRUPTED, outcome
     assert "Run the same command again" in outcome["stderr"] and "Traceback" not in outcome["stderr"]
     assert outcome["left"] == [], "processes survived Ctrl-C"
-    done = batch.Journal(out / "journal.jsonl").load()
+    done = journal.Journal(out / "journal.jsonl").load()
     assert 1 <= len(done) < 4 and not (out / "gradebook.csv").exists()
     # Pin the grading code's fingerprint to the first run's: in a shared checkout, someone
     # editing a grader in the meantime would (rightly) make everything regrade.
     fingerprint = next(iter(done.values()))["config"]
-    monkeypatch.setattr(batch, "grading_fingerprint", lambda exercises, options: fingerprint)
+    monkeypatch.setattr(run, "grading_fingerprint", lambda exercises, options: fingerprint)
 
-    result = batch.run_batch(subs, out, ["rnn_step"], workers=2, quiet=True)
+    result = run.run_batch(subs, out, ["rnn_step"], workers=2, quiet=True)
     assert (result.reused, result.graded_now) == (len(done), 4 - len(done))
     lines = (out / "journal.jsonl").read_text().splitlines()
     assert sorted(json.loads(line)["student"] for line in lines) == ["ann", "bo", "cy", "di"]  # each graded once
@@ -300,13 +305,13 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_grades_only_what_was_not_done(tmp_path
     (subs / "bo" / "rnn_step.py").write_text(SLOW_STEP.replace("+ bh)", ")"))  # bo resubmits
     asked = []
 
-    def grade_nothing(todo, rows, *args):
-        asked.extend(submission.student for submission in todo)
-        for submission in todo:
-            rows[submission.student] = batch.Row(submission.student, "graded", result.rows[0].report)
+    def grade_nothing(self, *args):
+        asked.extend(submission.student for submission in self.todo)
+        for submission in self.todo:
+            self.rows[submission.student] = Row(submission.student, "graded", result.rows[0].report)
 
-    monkeypatch.setattr(batch, "_grade", grade_nothing)
-    again = batch.run_batch(subs, out, ["rnn_step"], workers=1, quiet=True)
+    monkeypatch.setattr(run.BatchRun, "run", grade_nothing)
+    again = run.run_batch(subs, out, ["rnn_step"], workers=1, quiet=True)
     assert asked == ["bo"] and again.reused == 3
 
 
@@ -320,8 +325,8 @@ def test_a_grading_process_that_dies_costs_one_row_and_is_replaced(tmp_path, mon
         (subs / student).mkdir(parents=True)
         (subs / student / "rnn_step.py").write_text(SLOW_STEP)
     staged = threading.Event()
-    stage = batch.stage
-    monkeypatch.setattr(batch, "stage", lambda files, folder: (staged.set(), stage(files, folder))[1])
+    stage = intake.stage
+    monkeypatch.setattr(run, "stage", lambda files, folder: (staged.set(), stage(files, folder))[1])
 
     def kill_the_worker_mid_grading():
         staged.wait(300)
@@ -330,24 +335,24 @@ def test_a_grading_process_that_dies_costs_one_row_and_is_replaced(tmp_path, mon
             os.kill(child.pid, signal.SIGKILL)
 
     threading.Thread(target=kill_the_worker_mid_grading, daemon=True).start()
-    result = batch.run_batch(subs, tmp_path / "out", ["rnn_step"], workers=1, quiet=True)
+    result = run.run_batch(subs, tmp_path / "out", ["rnn_step"], workers=1, quiet=True)
     status = {row.student: row.status for row in result.rows}
     assert status["ann"].startswith("grading failed: the grading process ended") and status["bo"] == "graded"
-    assert list(batch.Journal(tmp_path / "out" / "journal.jsonl").load()) == ["bo"]  # ann is graded on a re-run
+    assert list(journal.Journal(tmp_path / "out" / "journal.jsonl").load()) == ["bo"]  # ann is graded on a re-run
 
 
 def test_the_batch_process_itself_never_imports_torch_or_a_grader(tmp_path):
     (tmp_path / "subs" / "empty").mkdir(parents=True)
     (tmp_path / "subs" / "bad.zip").write_bytes(b"no")
     script = (
-        "import sys; from pathlib import Path; from autograde import batch; "
-        f"batch.run_batch(Path({str(tmp_path / 'subs')!r}), Path({str(tmp_path / 'out')!r}), ['rnn_step'], quiet=True); "
+        "import sys; from pathlib import Path; from autograde.batch import run; "
+        f"run.run_batch(Path({str(tmp_path / 'subs')!r}), Path({str(tmp_path / 'out')!r}), ['rnn_step'], quiet=True); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'pytest', 'graders', 'reference', 'exercises')))"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
-    assert batch.start_method() == "spawn"  # this test process did import torch: never fork it
+    assert workers.start_method() == "spawn"  # this test process did import torch: never fork it
 
 
 def test_the_batch_command_reports_usage_errors_and_a_summary(mixed_class, tmp_path):
@@ -358,7 +363,7 @@ def test_the_batch_command_reports_usage_errors_and_a_summary(mixed_class, tmp_p
     def main():
         pass
 
-    batch.register(main)
+    main.add_command(batch_command.command)
     runner = CliRunner()
     wrong = runner.invoke(main, ["batch", str(mixed_class), "-o", str(tmp_path / "o"), "-e", "rnn_stp"])
     assert wrong.exit_code == 2 and "Did you mean 'rnn_step'?" in wrong.output

@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from autograde import ci
+from autograde.commands import ci
 
 CASES = Path(__file__).parent / "cases"
 REPO = Path(__file__).resolve().parent.parent
@@ -117,7 +117,7 @@ def test_the_ci_command_through_click(workspace, monkeypatch):
     def main():
         pass
 
-    ci.register(main)
+    main.add_command(ci.command)
     monkeypatch.chdir(workspace)
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(workspace / "step_summary.md"))
     result = CliRunner().invoke(main, ["ci", "rnn_step_fused", "--fail-under", "90"])

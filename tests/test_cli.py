@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from autograde import course
+from autograde.grading import course
 
 CASES = __import__("pathlib").Path(__file__).parent / "cases"
 

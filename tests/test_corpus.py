@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from autograde import corpus
+from autograde.grading import corpus
 
 
 def character_states():
@@ -113,8 +113,8 @@ def test_the_sources_own_predictor_reaches_the_floor_on_the_held_out_text():
 
 
 def test_the_reference_reaches_the_documented_loss_on_the_grading_budget():
-    from autograde import course
-    from autograde.launch import default_launcher
+    from autograde.grading import course
+    from autograde.sandbox.launch import default_launcher
 
     course.resolve_exercises_to_reference()
     from graders.lm_cases import reference_loss_on_budget

@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from autograde import course, engine
+from autograde.grading import course
+from autograde.grading import engine
 
 
 def test_every_reference_solution_earns_full_marks():

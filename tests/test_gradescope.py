@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from autograde import engine, formats
+from autograde.grading import engine
+from autograde import formats
 from autograde.formats import gradescope as results_format
-from autograde.gradescope import grade_to_results
+from autograde.commands.gradescope import grade_to_results
+from autograde.errors import GraderBroken
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -18,7 +20,7 @@ HIDDEN_SUITE = textwrap.dedent('''
     """Instructor-only checks for rnn_step: a batch size no visible check uses."""
     import pytest
 
-    from autograde.checks import expect_close
+    from autograde.grading.checks import expect_close
     from graders.rnn_cases import step_inputs
     from reference.rnn_step import rnn_step as reference
 
@@ -89,7 +91,7 @@ def test_a_visibility_that_gradescope_does_not_know_is_a_grading_error(special_c
     folder = tmp_path / "bad_graders"
     folder.mkdir()
     (folder / "test_rnn_step.py").write_text(HIDDEN_SUITE.replace('visibility="after_published"', 'visibility="later"'))
-    with pytest.raises(engine.GradingError, match="visibility 'later'"):
+    with pytest.raises(GraderBroken, match="visibility 'later'"):
         engine.grade(special_cased, ["rnn_step"], engine.Options(extra_graders=folder))
 
 
@@ -132,7 +134,7 @@ def test_a_broken_grader_still_leaves_valid_results_and_fails_loudly(special_cas
     folder.mkdir()
     (folder / "test_rnn_step.py").write_text("def test_without_points(student):\n    pass\n")
     results_path = tmp_path / "results.json"
-    with pytest.raises(engine.GradingError):
+    with pytest.raises(GraderBroken):
         grade_to_results(special_cased, results_path, ["rnn_step"], extra_graders=folder)
     data = json.loads(results_path.read_text())
     assert results_format.problems(data) == [] and data["score"] == 0
@@ -146,4 +148,4 @@ def test_the_gradescope_scripts_are_executable_bash(script):
     assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
     text = path.read_text()
     if script == "run_autograder":
-        assert "/autograder/results/results.json" in text and "autograde.gradescope" in text
+        assert "/autograder/results/results.json" in text and "grade gradescope" in text

@@ -8,8 +8,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from autograde import course
-from autograde.playground import Text, baselines, load_text, register
+from autograde.grading import course
+from autograde.commands.train import Text, baselines, command, load_text
 
 SMALL = ["--steps", "12", "--batch-size", "4", "--seq-len", "16", "--length", "30"]
 STUBS = course.package_dir("exercises")
@@ -24,7 +24,7 @@ def grade(tmp_path, monkeypatch):
     def main():
         pass
 
-    register(main)
+    main.add_command(command)
     return lambda *args: CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograde.static_scan import find_forbidden
+from autograde.grading.static_scan import find_forbidden
 
 FORBIDDEN = ["torch.nn.RNNCell", "torch.rnn_tanh_cell"]
 

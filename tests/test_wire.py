@@ -6,7 +6,7 @@ import struct
 import pytest
 import torch
 
-from autograde import wire
+from autograde.sandbox import wire
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int64, torch.bool, torch.bfloat16, torch.uint8])

@@ -94,7 +94,7 @@ def student_view(report):
 
 def from_json(data: dict):
     """A GradeReport from its JSON form (for renderers that take one, like ``report.print_report``)."""
-    from autograde.scoring import ExerciseResult, GradeReport, TestResult
+    from autograde.grading.scoring import ExerciseResult, GradeReport, TestResult
 
     return GradeReport(
         {
@@ -104,6 +104,7 @@ def from_json(data: dict):
                     TestResult(
                         name=t["name"], score=t["score"], max_score=t["max_score"], status=t["status"],
                         message=t.get("message", ""), hint=t.get("hint", ""), visibility=t.get("visibility", VISIBLE),
+                        mistake=t.get("mistake"), mistake_name=t.get("mistake_name"), line=t.get("line"),
                     )
                     for t in exercise["tests"]
                 ],
@@ -164,3 +165,12 @@ def write_html(report, path: Path, *, show_hidden: bool = False, heading: str = 
 
     data = as_json(report) if show_hidden else student_view(as_json(report))
     write_atomically(path, html.render_submission(data, heading=heading))
+
+
+def write_json(report, path: Path) -> None:
+    """The documented JSON report (README, "The JSON report")."""
+    import json
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(as_json(report), indent=2) + "\n", encoding="utf-8")

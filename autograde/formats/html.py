@@ -25,7 +25,6 @@ pre { background: #f4f4f4; padding: .5rem; white-space: pre-wrap; word-break: br
 .hint { color: #00695c; } .total { font-size: 1.2rem; font-weight: bold; }
 """
 MAX_PRINTED = 4000
-KNOWN_MISTAKE = re.compile(r"This looks like a known mistake: (.+?)\.(?:\s|$)")
 
 
 def _page(heading: str, body: list[str]) -> str:
@@ -111,8 +110,8 @@ def class_statistics(rows: list[dict], exercise_max: dict[str, float]) -> dict:
                 if test["status"] == "passed":
                     continue
                 per_test[key][0] += 1
-                known = KNOWN_MISTAKE.search(test.get("message") or "")
-                reason = f"known mistake: {known.group(1)}" if known else (test.get("hint") or "")
+                known = test.get("mistake_name")
+                reason = f"known mistake: {known}" if known else (test.get("hint") or "")
                 mistakes[(name, title(test["name"]), reason)] += 1
                 messages[(name, _general(test.get("message", "")))] += 1
     slowest = sorted((r for r in graded if r.get("seconds") is not None), key=lambda r: -r["seconds"])[:10]

@@ -1,19 +1,26 @@
-"""Where the course's parts live, and the exercises in the order the contract teaches them."""
+"""The course: its exercises in teaching order (declared once, in ``graders/course.toml``), and
+where its parts live."""
 
 from __future__ import annotations
 
 import base64
-import importlib.abc
-import importlib.machinery
+import functools
 import importlib.util
 import sys
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
-ORDER = (
-    "rnn_step", "rnn_step_fused", "rnn_forward", "clip_grad_norm", "gru_step", "lstm_step",
-    "lstm_layer", "embedding", "cross_entropy", "perplexity", "char_vocab",
-    "next_token_batches", "char_lstm", "train_lm", "generate",
-)
+from autograde.sandbox.imports import ExerciseImports
+
+DECLARATION = "course.toml"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    forbidden: tuple[str, ...] = ()  # qualified names the scan and the runtime watch refuse
+    forbidden_summary: str = ""  # how the stub's docstring says it
 
 
 def package_dir(name: str) -> Path:
@@ -40,35 +47,54 @@ def grader_file(exercise: str, graders: Path | None = None) -> Path:
     return (graders or graders_dir()) / f"test_{exercise}.py"
 
 
+@functools.cache
+def declared() -> dict[str, Exercise]:
+    """The course's exercises by name, in teaching order."""
+    with open(graders_dir() / DECLARATION, "rb") as stream:
+        entries = tomllib.load(stream)["exercise"]
+    return {
+        entry["name"]: Exercise(entry["name"], tuple(entry.get("forbidden", ())), entry.get("forbidden_summary", ""))
+        for entry in entries
+    }
+
+
+def names() -> tuple[str, ...]:
+    """The exercises in the order the contract teaches them."""
+    return tuple(declared())
+
+
 def exercises() -> list[str]:
-    """The exercises that have a grader, in teaching order."""
-    graders = graders_dir()
-    return [name for name in ORDER if grader_file(name, graders).is_file()]
+    """Every exercise, in teaching order (each has a grader: tests/test_course.py checks it)."""
+    return list(names())
+
+
+def forbidden(exercise: str) -> list[str]:
+    return list(declared()[exercise].forbidden)
 
 
 class UnknownExercise(ValueError):
     """A name that is not an exercise; the message suggests the closest one."""
 
 
-def resolve(names: tuple[str, ...] | list[str]) -> list[str]:
+def resolve(requested: tuple[str, ...] | list[str]) -> list[str]:
     """The exercises a user asked for: none or "all" means every one, in teaching order."""
     import difflib
 
     known = exercises()
-    if not names or tuple(names) == ("all",):
+    if not requested or tuple(requested) == ("all",):
         return known
-    for name in names:
+    for name in requested:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)
             suggestion = f" Did you mean {close[0]!r}?" if close else ""
             raise UnknownExercise(f"there is no exercise {name!r}.{suggestion} Run 'grade list' to see them all.")
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys(requested))
 
 
 def reference_files(except_for: str) -> dict[str, str]:
     """The reference module of every exercise but one (for ``exercises.X`` in the checker)."""
     folder = reference_dir()
-    return {name: str(folder / f"{name}.py") for name in ORDER if name != except_for and (folder / f"{name}.py").is_file()}
+    return {name: str(folder / f"{name}.py") for name in names() if name != except_for and (folder / f"{name}.py").is_file()}
 
 
 def runner_dependencies(exercise: str) -> dict[str, dict]:
@@ -80,7 +106,8 @@ def runner_dependencies(exercise: str) -> dict[str, dict]:
     print a reference into the report.
     """
     folder = reference_dir()
-    earlier = ORDER[: ORDER.index(exercise)] if exercise in ORDER else ()
+    order = names()
+    earlier = order[: order.index(exercise)] if exercise in order else ()
     return {name: _bytecode(folder / f"{name}.py") for name in earlier if (folder / f"{name}.py").is_file()}
 
 
@@ -88,28 +115,6 @@ def _bytecode(path: Path) -> dict:
     code = compile(path.read_text(encoding="utf-8"), f"<reference {path.stem}>", "exec")
     pyc = importlib._bootstrap_external._code_to_timestamp_pyc(code)
     return {"base64": base64.b64encode(pyc).decode("ascii")}
-
-
-class ExerciseImports(importlib.abc.MetaPathFinder):
-    """Resolves ``exercises.<name>`` to a chosen file per exercise.
-
-    In a runner: the submission for the graded exercise, the reference for every other one,
-    so a mistake in one exercise never cascades. In the checker: the reference for all, so
-    that a reference module importing ``exercises.rnn_step`` gets the reference, not the stub.
-    """
-
-    def __init__(self, sources: dict[str, str | None]):
-        self.sources = sources
-
-    def find_spec(self, fullname, path=None, target=None):
-        top, _, name = fullname.partition(".")
-        if top != "exercises" or not name or self.sources.get(name) is None:
-            return None
-        source = self.sources[name]
-        if source.endswith(".pyc"):
-            loader = importlib.machinery.SourcelessFileLoader(fullname, source)
-            return importlib.util.spec_from_file_location(fullname, source, loader=loader)
-        return importlib.util.spec_from_file_location(fullname, source)
 
 
 def resolve_exercises_to_reference() -> None:

@@ -23,7 +23,7 @@ class ForbiddenAPIError(RuntimeError):
     """Raised in place of a forbidden API, so that the tests it would pass earn nothing."""
 
 
-def _resolve(qualified_name: str):
+def resolve(qualified_name: str):
     module_name, _, attr = qualified_name.rpartition(".")
     while module_name:
         try:
@@ -53,7 +53,7 @@ class ForbiddenAPIGuard(TorchFunctionMode):
         super().__init__()
         self.leaf_names = {name.rpartition(".")[2] for name in forbidden}
         for name in forbidden:
-            owner, leaf, obj = _resolve(name)
+            owner, leaf, obj = resolve(name)
             if obj is None:
                 continue
             if isinstance(obj, type):

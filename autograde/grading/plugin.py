@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from autograde import course, wire
-from autograde.checks import GradingFailure
-from autograde.remote import StudentProblem, Submission, SubmissionUnavailable
+from autograde.grading import course
+from autograde.sandbox import wire
+from autograde.grading.checks import CheckFailed
+from autograde.grading.remote import StudentProblem, RemoteExercise, SubmissionUnavailable
 
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
@@ -50,7 +51,7 @@ def exercise_of(path: Path) -> str:
 
 def message_for(error: BaseException) -> tuple[str, str]:
     """(status, message) for a failed test; only an internal error keeps its type name."""
-    if isinstance(error, (GradingFailure, StudentProblem)):
+    if isinstance(error, (CheckFailed, StudentProblem)):
         return "failed", str(error)
     if isinstance(error, AssertionError):
         return "failed", str(error).split("\nassert ")[0] or "a check failed"
@@ -112,12 +113,12 @@ class GradingPlugin:
     def student(self, request):
         """The submission's module for this grader's exercise, running in its own runner."""
         exercise = exercise_of(request.path)
-        submission = Submission(
+        submission = RemoteExercise(
             self.launcher,
             exercise,
             self.submission_dir / f"{exercise}.py",
             dependencies=course.runner_dependencies(exercise),
-            forbidden=list(getattr(request.module, "FORBIDDEN", [])),
+            forbidden=course.forbidden(exercise),
             timeout=self.settings.timeout,
             memory_bytes=self.settings.memory_bytes,
         )
@@ -141,8 +142,14 @@ class GradingPlugin:
         try:
             ast.parse(source)
         except SyntaxError as error:
-            raise SubmissionUnavailable(f"{exercise}.py has a syntax error at line {error.lineno}: {error.msg}") from None
+            problem = SubmissionUnavailable(f"{exercise}.py has a syntax error at line {error.lineno}: {error.msg}")
+            raise problem.at({"line": error.lineno}) from None
         return source
+
+    @pytest.fixture(scope="module")
+    def forbidden(self, request) -> list[str]:
+        """The APIs that would do this exercise's work (``graders/course.toml``)."""
+        return course.forbidden(exercise_of(request.path))
 
     def pytest_runtest_logfinish(self, nodeid, location):
         if self.settings.progress is not None and nodeid in self.planned:
@@ -152,5 +159,7 @@ class GradingPlugin:
     def pytest_json_runtest_metadata(self, item, call):
         if call.excinfo is None or call.when == "teardown":
             return {}
-        status, message = message_for(call.excinfo.value)
-        return {"status": status, "message": message}
+        error = call.excinfo.value
+        status, message = message_for(error)
+        return {"status": status, "message": message, "mistake": getattr(error, "mistake", None),
+                "mistake_name": getattr(error, "mistake_name", None), "line": getattr(error, "line", None)}

@@ -1,7 +1,7 @@
 """Assertions for grader suites, with messages written for the student.
 
 A failed check says what was expected, what came back, by how much they differ and, where a
-catalogued mistake reproduces the result, which mistake it is. Checks raise ``GradingFailure``,
+catalogued mistake reproduces the result, which mistake it is. Checks raise ``CheckFailed``,
 whose text is the message shown, never a traceback.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from autograde.mistakes import Mistake, identify
+from autograde.grading.mistakes import Mistake, identify
 
 TOLERANCES = {
     torch.float16: (1e-2, 1e-3),
@@ -24,8 +24,18 @@ TOLERANCES = {
 real mistakes by 0.1 to 1, so these separate them with room on both sides."""
 
 
-class GradingFailure(AssertionError):
-    """A check that failed; its message is shown to the student as it is."""
+class CheckFailed(AssertionError):
+    """A check that failed; its message is shown to the student as it is.
+
+    ``mistake`` (a catalogued mistake's id, with ``mistake_name`` its words) and ``line`` (the student's line) travel to the
+    report as fields, so no format has to parse them back out of the message.
+    """
+
+    def __init__(self, message: str, *, mistake: Mistake | None = None, line: int | None = None):
+        super().__init__(message)
+        self.mistake = mistake.id if mistake else None
+        self.mistake_name = mistake.name if mistake else None
+        self.line = line
 
 
 def fail(
@@ -36,7 +46,7 @@ def fail(
     known = identify(actual, mistakes, args, kwargs, expected) if mistakes else None
     if known is not None:
         message = f"{message}\n{known.describe()}"
-    raise GradingFailure(message)
+    raise CheckFailed(message, mistake=known)
 
 
 def expect_tensor(value: Any, what: str) -> torch.Tensor:
@@ -158,13 +168,13 @@ def expect_no_forbidden_api(source: str, forbidden: Sequence[str], run: Callable
     ``run`` calls the submission once: a call that cannot run earns nothing here either, so a
     stub never collects these points for free.
     """
-    from autograde.remote import StudentRaised
-    from autograde.static_scan import find_forbidden
+    from autograde.grading.remote import StudentRaised
+    from autograde.grading.static_scan import find_forbidden
 
     findings = find_forbidden(source, list(forbidden))
     if findings:
         first = findings[0]
-        fail(f"{first.name} is not allowed here, but line {first.line} uses it: {first.code}")
+        raise CheckFailed(f"{first.name} is not allowed here, but line {first.line} uses it: {first.code}", line=first.line)
     try:
         run()
     except StudentRaised as error:

@@ -14,13 +14,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograde.sandbox.protocol import DEFAULT_FILE_BYTES, DEFAULT_MEMORY_BYTES
+
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
 MAX_PROCESSES = 64
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MEMORY_BYTES = 2 << 30
-DEFAULT_FILE_BYTES = 64 << 20
 SAFE_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autograde.plugin import PlannedTest
+from autograde.grading.plugin import PlannedTest
 
 
 @dataclass
@@ -20,6 +20,9 @@ class TestResult:
     message: str = ""
     hint: str = ""
     visibility: str = "visible"  # "visible" | "hidden" | "after_due_date" | "after_published"
+    mistake: str | None = None  # the id of the catalogued mistake the message names
+    mistake_name: str | None = None  # that mistake in words ("the tanh is missing")
+    line: int | None = None  # the line of the student's file the failure points at
 
     @property
     def title(self) -> str:
@@ -76,6 +79,8 @@ class GradeReport:
                             "message": t.message,
                             "hint": t.hint if t.status != "passed" else "",
                             **({"visibility": t.visibility} if t.visibility != "visible" else {}),
+                            **({"mistake": t.mistake, "mistake_name": t.mistake_name} if t.mistake else {}),
+                            **({"line": t.line} if t.line is not None else {}),
                         }
                         for t in exercise.tests
                     ],
@@ -93,6 +98,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
     for nodeid, plan in planned.items():
         outcome = outcomes.get(nodeid)
         metadata = (outcome or {}).get("metadata") or {}
+        mistake = mistake_name = line = None
         if outcome is None:
             status, message = "error", "this check did not run"
         elif outcome.get("outcome") == "passed":
@@ -100,6 +106,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
         else:
             status = metadata.get("status", "failed")
             message = metadata.get("message") or f"this check ended as {outcome.get('outcome')}"
+            mistake, mistake_name, line = metadata.get("mistake"), metadata.get("mistake_name"), metadata.get("line")
         report.exercises.setdefault(plan.exercise, ExerciseResult(plan.exercise)).tests.append(
             TestResult(
                 name=plan.name,
@@ -109,6 +116,9 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
                 message=message,
                 hint=plan.hint,
                 visibility=plan.visibility,
+                mistake=mistake,
+                mistake_name=mistake_name,
+                line=line,
             )
         )
     return report

@@ -18,7 +18,11 @@ from pathlib import Path
 
 import click
 
-from autograde.limit_options import memory_option, timeout_option
+from autograde.commands.options import (
+    exercise_option, extra_graders_option, memory_option, resolve_exercises, timeout_option,
+)
+from autograde.errors import BadSubmission, GraderBroken
+from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
 
 DEFAULT_SUBMISSION = Path("/autograder/submission")
 DEFAULT_RESULTS = Path("/autograder/results/results.json")
@@ -30,26 +34,26 @@ def grade_to_results(
     results_path: Path,
     exercises: list[str] | None = None,
     *,
-    timeout: float = 10.0,
-    memory_bytes: int = 2 << 30,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
     extra_graders: Path | None = None,
 ) -> dict:
     """Grade ``submission`` and write Gradescope's results to ``results_path``; returns them."""
-    from autograde import batch
     from autograde.formats import gradescope as results_format
+    from autograde.grading import intake
 
     started = time.monotonic()
     data = results_format.error_results(f"The autograder stopped before it could grade this submission. {NOT_YOUR_FAULT}")
     try:
-        from autograde import engine
+        from autograde.grading import engine
 
         engine.start()  # before any grader or reference is imported
-        from autograde import course
+        from autograde.grading import course
 
         exercises = exercises or course.exercises()
         try:
-            files = batch.collect(Path(submission))
-        except batch.BadSubmission as error:
+            files = intake.collect(Path(submission))
+        except BadSubmission as error:
             data = results_format.error_results(
                 f"Your submission could not be graded: {error}. Upload your exercise files "
                 f"({', '.join(f'{name}.py' for name in exercises[:3])}, ...) or the repository that holds exercises/.",
@@ -58,7 +62,7 @@ def grade_to_results(
             return data
         options = engine.Options(timeout=timeout, memory_bytes=memory_bytes, extra_graders=extra_graders)
         with tempfile.TemporaryDirectory(prefix="gradescope-") as folder:
-            staged = batch.stage(files, Path(folder) / "submission")
+            staged = intake.stage(files, Path(folder) / "submission")
             report = engine.grade(staged, exercises, options)
         data = results_format.results(report.to_json(), execution_time=time.monotonic() - started)
         print(f"graded: {report.score:g}/{report.max_score:g}")  # run_autograder's log, for the instructor
@@ -79,28 +83,20 @@ def grade_to_results(
               help="The student's upload, as Gradescope places it.")
 @click.option("--results", "results_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_RESULTS,
               show_default=True, help="Where Gradescope reads the results.")
-@click.option("-e", "--exercise", "exercise_names", multiple=True, metavar="EXERCISE",
-              help="Grade only this exercise (repeatable). [default: all]")
-@click.option("--extra-graders", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder of instructor-only grader suites; their checks are hidden from students by default.")
+@exercise_option
+@extra_graders_option
 @timeout_option
 @memory_option
-def gradescope_command(submission, results_path, exercise_names, extra_graders, timeout, memory_mib):
+def command(submission, results_path, exercise_names, extra_graders, timeout, memory_mib):
     """Grade a Gradescope submission and write results.json (run by gradescope/run_autograder)."""
-    from autograde import batch
-
-    exercises = batch.resolve_exercises(exercise_names)
+    exercises = resolve_exercises(exercise_names)
     try:
         grade_to_results(
             submission, results_path, exercises, timeout=timeout, memory_bytes=memory_mib << 20, extra_graders=extra_graders,
         )
     except Exception as error:  # noqa: BLE001 - results.json is written; the exit status tells the log
-        raise batch.GradingFailed(f"grading failed ({type(error).__name__}: {error}); wrote a zero-score {results_path}") from None
+        raise GraderBroken(f"grading failed ({type(error).__name__}: {error}); wrote a zero-score {results_path}") from None
 
 
-def register(main: click.Group) -> None:
-    main.add_command(gradescope_command)
-
-
-if __name__ == "__main__":  # python -m autograde.gradescope (what gradescope/run_autograder runs)
-    gradescope_command()
+if __name__ == "__main__":  # python -m autograde.commands.gradescope (what gradescope/run_autograder runs)
+    command()

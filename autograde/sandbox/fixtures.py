@@ -1,7 +1,7 @@
 """Trusted helpers that graders call inside the runner, to build what cannot be sent as data.
 
 A tensor's ``.grad``, a generator, a model with instruments: none of these crosses the wire,
-so the checker asks the runner to build them here (``student.call("autograde.fixtures.X", ...)``)
+so the checker asks the runner to build them here (``student.call("autograde.sandbox.fixtures.X", ...)``)
 and gets a handle back. Nothing here is secret; it runs beside student code.
 """
 

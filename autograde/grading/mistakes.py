@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+import re
 
 import torch
 
@@ -24,6 +25,11 @@ class Mistake:
     """How to put it right, in one sentence."""
     compute: Callable[..., Any]
     """Takes the exercise's inputs, returns what a submission with this mistake returns."""
+
+    @property
+    def id(self) -> str:
+        """A stable name for reports and statistics: the mistake's words, lowercased and hyphenated."""
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
 
     def describe(self) -> str:
         return f"This looks like a known mistake: {self.name}. {self.fix}"

@@ -21,11 +21,11 @@ from pathlib import Path
 import click
 
 from autograde.formats import HIDDEN_CHECKS, percent, points, student_view, title
-from autograde.limit_options import memory_option, timeout_option
+from autograde.commands.options import memory_option, resolve_exercises, starts_engine, timeout_option
+from autograde.errors import EXIT_BELOW_THRESHOLD
+from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
 
-EXIT_BELOW_THRESHOLD = 1
 MAX_ANNOTATIONS = 10  # GitHub shows at most 10 error annotations per step
-LINE = re.compile(r"(?:syntax error at line|at line) (\d+)")
 
 
 # -- workflow commands ------------------------------------------------------------------------
@@ -46,11 +46,6 @@ def stop_commands(token: str) -> str:
 
 def resume_commands(token: str) -> str:
     return f"::{token}::"
-
-
-def _line_of(message: str) -> int | None:
-    match = LINE.search(message or "")
-    return int(match.group(1)) if match else None
 
 
 def error_annotations(report: dict, submission: Path, workspace: Path) -> list[str]:
@@ -77,8 +72,8 @@ def error_annotations(report: dict, submission: Path, workspace: Path) -> list[s
             if test.get("hint"):
                 message += f"\nHint: {test['hint']}"
             properties = f"file={escape_property(path)}"
-            line = _line_of(test.get("message", ""))
-            if line is not None:
+            line = test.get("line")
+            if isinstance(line, int):
                 properties += f",line={line}"
             properties += f",title={escape_property(heading)}"
             lines.append(f"::error {properties}::{escape_data(message)}")
@@ -139,6 +134,7 @@ def summary_markdown(report: dict, *, fail_under: float | None = None) -> str:
 # -- the command ------------------------------------------------------------------------------
 
 
+@starts_engine
 def run_ci(
     submission: Path,
     exercises: list[str],
@@ -147,17 +143,18 @@ def run_ci(
     fail_under: float | None = None,
     summary: Path | None = None,
     workspace: Path | None = None,
-    timeout: float = 10.0,
-    memory_bytes: int = 2 << 30,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
     out=None,
 ) -> int:
     """Grade, print the wrapped report and the annotations, write the summary and JUnit; returns the exit status."""
     from rich.console import Console
 
-    from autograde import engine, formats, report as reports
+    from autograde.grading import engine
+    from autograde import formats
+    from autograde.formats import terminal as reports
 
     out = out or sys.stdout
-    engine.start()  # before any grader or reference is imported
     token = secrets.token_hex(16)
     # Everything from here to the resume line is inert for the runner, including anything that
     # reaches this job's output while the submission runs.
@@ -195,20 +192,11 @@ def run_ci(
               help="Append the markdown summary here. [default: $GITHUB_STEP_SUMMARY when set]")
 @timeout_option
 @memory_option
-def ci_command(names, submission, junit, fail_under, summary, timeout, memory_mib):
+def command(names, submission, junit, fail_under, summary, timeout, memory_mib):
     """Grade a pull request's submission for GitHub Actions (summary, annotations, JUnit)."""
-    from autograde import batch, engine
-
-    exercises = batch.resolve_exercises(names)
-    try:
-        status = run_ci(
-            submission.resolve(), exercises, junit=junit, fail_under=fail_under, summary=summary,
-            timeout=timeout, memory_bytes=memory_mib << 20,
-        )
-    except engine.GradingError as error:
-        raise batch.GradingFailed(str(error)) from None
+    exercises = resolve_exercises(names)
+    status = run_ci(
+        submission.resolve(), exercises, junit=junit, fail_under=fail_under, summary=summary,
+        timeout=timeout, memory_bytes=memory_mib << 20,
+    )
     sys.exit(status)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(ci_command)

@@ -29,9 +29,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograde import sandbox
+from autograde.sandbox import bubblewrap
+from autograde.sandbox.protocol import COURSE_PACKAGES
 
-SECRET_MODULES = ("reference", "graders", "exercises", "tests")
 MAX_REQUEST_BYTES = 16 << 20
 
 
@@ -132,10 +132,10 @@ class Zygote:
 
     def serve_forever(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        from autograde.containment import become_subreaper
+        from autograde.sandbox.containment import become_subreaper
 
         become_subreaper()  # orphans of runners come back to us, however they detached
-        from autograde import runner  # imported once here, inherited by every runner
+        from autograde.sandbox import runner  # imported once here, inherited by every runner
 
         runner.warm_up()
 
@@ -154,14 +154,14 @@ class Zygote:
             self.control.send(json.dumps(reply).encode())
 
     def spawn(self, request: dict, fds: list[int]) -> dict:
-        from autograde import runner
+        from autograde.sandbox import runner
 
         workdir = Path(tempfile.mkdtemp(prefix="runner-"))
         _write_files(workdir, request["files"])
         limits = dict(request["limits"])
         uid = None
         if limits.get("drop_uid") and os.geteuid() == 0:
-            uid = sandbox.RUNNER_UID_BASE + self.spawned % 1000
+            uid = bubblewrap.RUNNER_UID_BASE + self.spawned % 1000
             for path in [workdir, *workdir.rglob("*")]:
                 os.chown(path, uid, uid)
         limits["uid"] = uid
@@ -194,15 +194,15 @@ class Zygote:
 
 def _clean_enough_to_fork() -> bool:
     return sys.platform.startswith("linux") and not any(
-        name.partition(".")[0] in SECRET_MODULES for name in sys.modules
+        name.partition(".")[0] in (*COURSE_PACKAGES, "exercises") for name in sys.modules
     )
 
 
-def _start_zygote(protections: sandbox.Protections) -> tuple[socket.socket, int | subprocess.Popen]:
+def _start_zygote(protections: bubblewrap.Protections) -> tuple[socket.socket, int | subprocess.Popen]:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    zygote_args = ["-m", "autograde.launch", "zygote", str(theirs.fileno())]
+    zygote_args = ["-m", "autograde.sandbox.launch", "zygote", str(theirs.fileno())]
     if protections.mode == "sandbox":
-        command = sandbox.command(zygote_args)
+        command = bubblewrap.command(zygote_args)
     elif _clean_enough_to_fork():
         import torch
 
@@ -210,7 +210,7 @@ def _start_zygote(protections: sandbox.Protections) -> tuple[socket.socket, int 
         pid = os.fork()
         if pid == 0:
             ours.close()
-            from autograde.containment import die_with_parent
+            from autograde.sandbox.containment import die_with_parent
 
             die_with_parent()
             try:
@@ -229,7 +229,7 @@ def _start_zygote(protections: sandbox.Protections) -> tuple[socket.socket, int 
 class ForkServer:
     """Client of a zygote process; safe to share between threads. Restarts a zygote that died."""
 
-    def __init__(self, protections: sandbox.Protections):
+    def __init__(self, protections: bubblewrap.Protections):
         self.protections = protections
         self.lock = threading.Lock()
         self.control, self.process = _start_zygote(protections)
@@ -293,7 +293,7 @@ class SubprocessLauncher:
     """One fresh interpreter per runner: slow (torch is imported each time) but fork-free."""
 
     def __init__(self):
-        self.protections = sandbox.Protections("fallback", "not used without fork", False, False)
+        self.protections = bubblewrap.Protections("fallback", "not used without fork", False, False)
         self.processes: dict[int, tuple[subprocess.Popen, Path]] = {}
 
     def spawn(self, config: dict, files: dict[str, str], limits: dict) -> RunnerProcess:
@@ -303,7 +303,7 @@ class SubprocessLauncher:
         payload = json.dumps({"config": config, "limits": limits, "workdir": str(workdir)})
         fds = [runner_end.fileno(), output_write]
         process = subprocess.Popen(
-            [sys.executable, "-m", "autograde.launch", "runner", *map(str, fds), payload],
+            [sys.executable, "-m", "autograde.sandbox.launch", "runner", *map(str, fds), payload],
             pass_fds=fds,
             stdin=subprocess.DEVNULL,
         )
@@ -332,13 +332,13 @@ def default_launcher() -> ForkServer | SubprocessLauncher:
     """The process-wide launcher, started on first use (call early, before importing graders)."""
     global _launcher
     if _launcher is None:
-        _launcher = SubprocessLauncher() if sys.platform == "darwin" else ForkServer(sandbox.detect())
+        _launcher = SubprocessLauncher() if sys.platform == "darwin" else ForkServer(bubblewrap.detect())
     return _launcher
 
 
 def _main(argv: list[str]) -> None:
     if argv[0] == "runner":
-        from autograde import runner
+        from autograde.sandbox import runner
 
         payload = json.loads(argv[3])
         runner.run_child(
@@ -347,7 +347,7 @@ def _main(argv: list[str]) -> None:
     import torch
 
     torch.set_num_threads(1)
-    from autograde.containment import die_with_parent
+    from autograde.sandbox.containment import die_with_parent
 
     die_with_parent()
     Zygote(socket.socket(fileno=int(argv[1]))).serve_forever()

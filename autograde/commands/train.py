@@ -18,9 +18,10 @@ from pathlib import Path
 
 import click
 
-from autograde import corpus
-from autograde.corpus import BUDGET
-from autograde.limit_options import memory_option
+from autograde.grading import corpus
+from autograde.grading.corpus import BUDGET
+from autograde.commands.options import memory_option, starts_engine
+from autograde.errors import YourCodeFailed
 
 MODULES = ("char_lstm", "next_token_batches", "train_lm", "generate")
 """The submission's files this command runs (generate.py is the runner's main module)."""
@@ -28,12 +29,6 @@ HELD_OUT_FRACTION = 0.1
 MAX_HELD_OUT_CHARS = 1 << 17
 ROW_LENGTH = 1024
 POLL_SECONDS = 0.2
-
-
-class YourCodeFailed(click.ClickException):
-    """The submission raised, hung or is unfinished: exit status 1, with the message."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -91,9 +86,9 @@ def baselines(text: Text) -> dict[str, float]:
 
 def open_submission(folder: Path, timeout: float, memory_bytes: int):
     """A runner holding the submission's four modules, started as grading starts one."""
-    from autograde import course
-    from autograde.launch import default_launcher
-    from autograde.remote import Submission
+    from autograde.grading import course
+    from autograde.sandbox.launch import default_launcher
+    from autograde.grading.remote import RemoteExercise
 
     missing = [f"{name}.py" for name in MODULES if not (folder / f"{name}.py").is_file()]
     if missing:
@@ -101,14 +96,14 @@ def open_submission(folder: Path, timeout: float, memory_bytes: int):
     dependencies = course.runner_dependencies("generate")
     # The student's own modules go as source, so their errors point at their lines.
     dependencies.update({name: (folder / f"{name}.py").read_text(encoding="utf-8") for name in MODULES[:-1]})
-    return Submission(
+    return RemoteExercise(
         default_launcher(), "generate", folder / "generate.py",
         dependencies=dependencies, timeout=timeout, memory_bytes=memory_bytes,
     )
 
 
 def unfinished(error, what: str, module: str) -> YourCodeFailed:
-    from autograde.remote import NotImplementedYet
+    from autograde.grading.remote import NotImplementedYet
 
     if isinstance(error, NotImplementedYet):
         return YourCodeFailed(f"{what} is not implemented yet: finish exercises/{module}.py first (or try --reference).")
@@ -116,17 +111,17 @@ def unfinished(error, what: str, module: str) -> YourCodeFailed:
 
 
 def build_model(submission, vocab_size: int, seed: int):
-    from autograde.remote import StudentProblem
+    from autograde.grading.remote import StudentProblem
 
     try:
-        return submission.call("autograde.fixtures.seeded_char_lstm", vocab_size, seed).value
+        return submission.call("autograde.sandbox.fixtures.seeded_char_lstm", vocab_size, seed).value
     except StudentProblem as error:
         raise unfinished(error, "CharLSTM", "char_lstm") from None
 
 
 def check_batches(submission, ids, batch_size: int, seq_len: int) -> int:
     """How many batches the submission's make_batches cuts (it runs first, so its failure is named)."""
-    from autograde.remote import StudentProblem
+    from autograde.grading.remote import StudentProblem
 
     try:
         batches = submission.call("exercises.next_token_batches.make_batches", ids, batch_size, seq_len).value
@@ -140,11 +135,11 @@ def train_with_progress(submission, model, ids, options: dict, console, time_lim
     how many optimizer steps it has taken."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from autograde.remote import StudentProblem
+    from autograde.grading.remote import StudentProblem
 
     columns = (TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"), TimeElapsedColumn(), TimeRemainingColumn())
     try:
-        run = submission.call("autograde.fixtures.BackgroundCall", "exercises.train_lm.train", model, ids, kwargs=options).value
+        run = submission.call("autograde.sandbox.fixtures.BackgroundCall", "exercises.train_lm.train", model, ids, kwargs=options).value
         deadline = time.monotonic() + time_limit
         with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("training", total=options["steps"])
@@ -165,7 +160,7 @@ def held_out_loss(submission, model, text: Text) -> float:
     """Mean cross-entropy of the held-out text, from the model's logits, computed here."""
     import torch.nn.functional as F
 
-    from autograde.remote import StudentProblem
+    from autograde.grading.remote import StudentProblem
 
     ids = text.encode(text.held_out)
     length = min(ROW_LENGTH, len(ids) - 1)
@@ -173,7 +168,7 @@ def held_out_loss(submission, model, text: Text) -> float:
     x = ids[: rows * length].view(rows, length)
     y = ids[1 : rows * length + 1].view(rows, length)
     try:
-        logits = submission.call("autograde.fixtures.logits_of", model, x).value
+        logits = submission.call("autograde.sandbox.fixtures.logits_of", model, x).value
     except StudentProblem as error:
         raise unfinished(error, "CharLSTM.forward", "char_lstm") from None
     return F.cross_entropy(logits.double().reshape(-1, logits.shape[-1]), y.reshape(-1)).item()
@@ -181,14 +176,14 @@ def held_out_loss(submission, model, text: Text) -> float:
 
 def samples(submission, model, text: Text, prompt: str, temperatures, length: int, seed: int) -> dict[float, str]:
     """What the submission's generate writes after ``prompt`` at each temperature."""
-    from autograde.remote import StudentProblem
+    from autograde.grading.remote import StudentProblem
 
     unknown = sorted(set(prompt) - set(text.alphabet))
     if unknown:
         raise click.BadParameter(f"the prompt has characters the text never uses: {unknown!r}", param_hint="--prompt")
     out = {}
     for temperature in temperatures:
-        generator = submission.call("autograde.fixtures.make_generator", seed).value
+        generator = submission.call("autograde.sandbox.fixtures.make_generator", seed).value
         try:
             ids = submission.generate(model, text.encode(prompt), length, temperature=temperature, generator=generator)
         except StudentProblem as error:
@@ -243,7 +238,7 @@ def perplexity_table(model_loss: float, text: Text, reference: dict[str, float])
 
 
 @dataclass(frozen=True)
-class Settings:
+class TrainSettings:
     """What `grade train` was asked for (train() arguments first, as the contract names them)."""
 
     steps: int
@@ -263,7 +258,7 @@ class Settings:
         return {name: getattr(self, name) for name in BUDGET}
 
 
-def play(folder: Path, text: Text, settings: Settings, console, errors) -> None:
+def play(folder: Path, text: Text, settings: TrainSettings, console, errors) -> None:
     """Train the submission's model on ``text``, report, plot and sample (the command's work)."""
     from rich.text import Text as Plain
 
@@ -338,7 +333,8 @@ def play(folder: Path, text: Text, settings: Settings, console, errors) -> None:
 @click.option("--length", type=click.IntRange(min=1), default=240, show_default=True, help="Characters per sample.")
 @click.option("--time-limit", type=click.FloatRange(min=1), default=1800.0, show_default=True, help="Seconds train() may take.")
 @memory_option
-def train_command(text_file, submission, reference, memory_mib, **options):
+@starts_engine
+def command(text_file, submission, reference, memory_mib, **options):
     """Train your CharLSTM with your train() on TEXT_FILE (default: the built-in corpus).
 
     Shows the held-out perplexity next to baselines (and, for the built-in corpus, the floor
@@ -348,21 +344,13 @@ def train_command(text_file, submission, reference, memory_mib, **options):
     \b
     Exit codes: 0 trained, 1 your code failed (the message says where), 2 usage error.
     """
-    from autograde import engine
-
-    engine.start()  # before anything else is loaded: runners are forked from what this holds now
-
     from rich.console import Console
 
-    from autograde import course
+    from autograde.grading import course
 
     folder = course.reference_dir() if reference else (submission or Path("exercises"))
     if not folder.is_dir():
         raise click.UsageError(f"there is no folder {str(folder)!r}: point to your solutions with --submission DIR.")
-    settings = Settings(**options, memory_bytes=memory_mib << 20)
+    settings = TrainSettings(**options, memory_bytes=memory_mib << 20)
     play(folder.resolve(), load_text(text_file), settings, Console(), Console(stderr=True))
 
-
-def register(main: click.Group) -> None:
-    """Add ``grade train`` to the grade command."""
-    main.add_command(train_command)

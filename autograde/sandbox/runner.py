@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.abc
 import linecache
 import os
 import socket
@@ -22,33 +21,24 @@ from typing import Any
 
 import torch
 
-from autograde import wire
-from autograde.course import ExerciseImports
-from autograde.guard import ForbiddenAPIGuard, OpCounter
+from autograde.sandbox import wire
+from autograde.sandbox.imports import CoursePackagesHidden, ExerciseImports
+from autograde.sandbox.protocol import COURSE_PACKAGES, MAX_MESSAGE_CHARS
+from autograde.sandbox.watch import ForbiddenAPIGuard, OpCounter
 
-FIXTURES = "autograde.fixtures"
-HIDDEN_PACKAGES = ("reference", "graders", "tests", "cli", "autograde_hidden")
-MAX_MESSAGE_CHARS = 2000
+FIXTURES = "autograde.sandbox.fixtures"
 
-
-class HiddenPackages(importlib.abc.MetaPathFinder):
-    """Refuses the packages a submission must not see, whatever sys.path says."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname.partition(".")[0] in HIDDEN_PACKAGES:
-            raise ImportError(f"{fullname} is not available while grading")
-        return None
 
 
 def install_imports(config: dict) -> None:
     for name in list(sys.modules):
-        if name.partition(".")[0] in ("exercises", *HIDDEN_PACKAGES):
+        if name.partition(".")[0] in ("exercises", *COURSE_PACKAGES):
             del sys.modules[name]
     package = types.ModuleType("exercises")
     package.__path__ = []
     sys.modules["exercises"] = package
     sources = dict(config.get("dependencies", {}), **{config["exercise"]: config.get("module_path")})
-    sys.meta_path[:0] = [HiddenPackages(), ExerciseImports(sources)]
+    sys.meta_path[:0] = [CoursePackagesHidden(), ExerciseImports(sources)]
 
 
 def describe_exception(error: BaseException, student_file: str | None) -> dict:
@@ -252,7 +242,7 @@ def serve(sock: socket.socket, config: dict) -> None:
 
 def run_child(sock: socket.socket, output_fd: int, config: dict, limits: dict, workdir: Path) -> None:
     """Turn the current (freshly forked or started) process into a contained runner."""
-    from autograde import containment
+    from autograde.sandbox import containment
 
     containment.contain(output_fd, limits, workdir)
     config = dict(

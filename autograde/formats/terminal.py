@@ -1,4 +1,4 @@
-"""What a person sees of a score: the terminal report (rich) and the JSON file.
+"""What a person sees of a score in a terminal (rich).
 
 Student text (messages quoting their code, what their code printed) is always rendered as
 plain ``Text``, never as rich markup, so a submission cannot restyle or forge the report.
@@ -6,15 +6,12 @@ plain ``Text``, never as rich markup, so a submission cannot restyle or forge th
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from autograde.scoring import ExerciseResult, GradeReport
+from autograde.grading.scoring import ExerciseResult, GradeReport
 
 PASS, FAIL = "✓", "✗"
 
@@ -77,8 +74,3 @@ def print_report(report: GradeReport, console: Console | None = None) -> None:
     total = Text("Total: ", style="bold")
     total.append(f"{_points(report.score)}/{_points(report.max_score)} ({report.percent:.0f}%)", style="bold")
     console.print(total)
-
-
-def write_json(report: GradeReport, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")

@@ -51,7 +51,7 @@ def _python_roots() -> list[Path]:
 
 
 def _autograde_dir() -> Path:
-    return Path(__file__).resolve().parent
+    return Path(__file__).resolve().parent.parent
 
 
 def command(python_args: list[str]) -> list[str]:

@@ -12,12 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograde import course
-from autograde.containment import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
-
-
-class GradingError(Exception):
-    """Grading itself could not run (a broken grader, pytest failing): not a score of zero."""
+from autograde.grading import course
+from autograde.errors import GraderBroken
+from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,7 @@ def start() -> None:
     """
     import gc
 
-    from autograde.launch import default_launcher
+    from autograde.sandbox.launch import default_launcher
 
     default_launcher()  # a sandboxed fork server imports torch in parallel with us
     import torch  # noqa: F401
@@ -88,10 +85,10 @@ def _run_pytest(exercises: list[str], plugin, extra_args: list[str], extra_grade
     if exit_code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if plugin.defects:
-        raise GradingError("; ".join(plugin.defects))
+        raise GraderBroken("; ".join(plugin.defects))
     broken = [c["nodeid"] for c in (results.report or {}).get("collectors", []) if c.get("outcome") == "failed"]
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or broken:
-        raise GradingError(
+        raise GraderBroken(
             f"the grader suites could not run (pytest exit code {int(exit_code)}): {noise.getvalue()[-2000:]}"
         )
     return results.report
@@ -99,7 +96,7 @@ def _run_pytest(exercises: list[str], plugin, extra_args: list[str], extra_grade
 
 def plan(exercises: list[str], extra_graders: Path | None = None) -> dict[str, float]:
     """What each exercise is worth, from its grader suite, without running anything."""
-    from autograde.plugin import GradingPlugin, Settings
+    from autograde.grading.plugin import GradingPlugin, Settings
 
     course.resolve_exercises_to_reference()  # collecting imports references, which import exercises.X
     plugin = GradingPlugin(Path("."), None, Settings(DEFAULT_TIMEOUT, DEFAULT_MEMORY_BYTES, extra_graders))
@@ -116,9 +113,9 @@ def grade(submission_dir: Path, exercises: list[str], options: Options = Options
     ``launcher`` starts the runners (default: this process's fork server, sandboxed if possible);
     ``progress(exercise, checks_done, checks_in_all)`` is called after every check.
     """
-    from autograde import scoring
-    from autograde.launch import default_launcher
-    from autograde.plugin import GradingPlugin, Settings
+    from autograde.grading import scoring
+    from autograde.sandbox.launch import default_launcher
+    from autograde.grading.plugin import GradingPlugin, Settings
 
     plugin = GradingPlugin(
         Path(submission_dir), launcher or default_launcher(), Settings(options.timeout, options.memory_bytes, options.extra_graders, progress)

@@ -17,15 +17,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograde import wire
-from autograde.containment import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
+from autograde.sandbox import wire
+from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
 
 START_TIMEOUT = 20.0
 MAX_OUTPUT_BYTES = 16 << 10
 
 
 class StudentProblem(Exception):
-    """A failure caused by the submission; its message is shown to the student as it is."""
+    """A failure caused by the submission; its message is shown to the student as it is.
+
+    ``line`` is the line of the student's file it happened at, when the runner could tell.
+    """
+
+    line: int | None = None
+
+    def at(self, where: dict | None) -> StudentProblem:
+        line = (where or {}).get("line")
+        self.line = line if isinstance(line, int) and not isinstance(line, bool) else None
+        return self
 
 
 class NotImplementedYet(StudentProblem):
@@ -63,7 +73,7 @@ class CallResult:
 class RemoteObject:
     """An object that lives in the runner (a module the student's class built, say)."""
 
-    def __init__(self, submission: Submission, handle: wire.Handle):
+    def __init__(self, submission: RemoteExercise, handle: wire.Handle):
         self._submission = submission
         self._handle = handle
         self.type_name = handle.type_name
@@ -90,7 +100,7 @@ def _describe_error(exercise: str, error: dict, what: str) -> str:
     return text
 
 
-class Submission:
+class RemoteExercise:
     """One exercise of one submission, graded through a fresh runner process.
 
     A runner that crashes is replaced for the next call; one that times out is not (the
@@ -220,7 +230,7 @@ class Submission:
                 message = f"{self.exercise}.py has a syntax error at line {where.get('line', '?')}: {error['message']}"
             else:
                 message = _describe_error(self.exercise, error, f"importing {self.exercise}.py")
-            self.sticky_problem = SubmissionUnavailable(message)
+            self.sticky_problem = SubmissionUnavailable(message).at(error.get("where"))
             raise self.sticky_problem
         return self.runner
 
@@ -261,7 +271,7 @@ class Submission:
             raise StudentRaised(
                 f"{what} ran out of memory (the limit is {self.memory_bytes >> 20} MiB)", kind
             )
-        raise StudentRaised(_describe_error(self.exercise, error, what), kind or "Exception")
+        raise StudentRaised(_describe_error(self.exercise, error, what), kind or "Exception").at(error.get("where"))
 
     def _receive(self, timeout: float, what: str) -> dict:
         runner = self.runner

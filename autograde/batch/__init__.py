@@ -1,0 +1,1 @@
+"""Grading a whole class: journal, workers, the run loop and its outputs."""

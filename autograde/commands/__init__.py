@@ -1,0 +1,66 @@
+"""The ``grade`` command: one module per subcommand, each only translating options into a call
+of the engine. Exit statuses are in ``autograde.errors``."""
+
+from __future__ import annotations
+
+import click
+
+
+class _ImplicitCommandContext(click.Context):
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent else super().command_path
+
+
+class ImplicitCommand(click.Command):
+    """A subcommand whose name is never typed: its usage reads as the group's own."""
+
+    context_class = _ImplicitCommandContext
+
+
+class ExerciseCommandGroup(click.Group):
+    """``grade rnn_step`` and ``grade all`` are the grading command itself, not subcommands."""
+
+    default_command = "exercises"
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage("grade", "[EXERCISE ...|all] [OPTIONS]\n       grade COMMAND [ARGS]")
+
+
+@click.group(cls=ExerciseCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rnn-autograder", message="%(version)s")
+def main():
+    """Grade your solutions to the RNN and LSTM exercises.
+
+    \b
+      grade rnn_step            grade one exercise of ./exercises
+      grade all                 grade every exercise (so does plain `grade`)
+      grade list                the exercises, their points and your last scores
+      grade all --reference     grade the instructors' solutions (should be full marks)
+      grade train               train your CharLSTM with your train() and sample from it
+
+    Run `grade rnn_step --help` for the grading options (--submission, --json, ...).
+    Your code runs in a separate, time- and memory-limited process; the checks compare what it
+    returns with the reference solution and with torch's own modules.
+
+    \b
+    Exit codes: 0 grading ran, 1 score below --fail-under, 2 usage error,
+    3 grading itself failed, 130 interrupted.
+    """
+
+
+def _register() -> None:
+    # click and the standard library only: each command imports the engine when it runs.
+    from autograde.commands import batch, ci, doctor, grade, gradescope, list_exercises, train
+
+    main.add_command(grade.grade_exercises)
+    for module in (list_exercises, doctor, batch, ci, gradescope, train):
+        main.add_command(module.command)
+
+
+_register()

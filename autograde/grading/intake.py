@@ -1,0 +1,212 @@
+"""Reading submissions: folders and .zip files, kept to the contract's files, with limits.
+
+The trusted side reads a submission as bytes and never runs or extracts anything: only
+``<exercise>.py`` files are kept (at the top, in ``exercises/`` or inside one wrapping folder),
+each at most ``MAX_FILE_BYTES``. Used by ``grade batch``, ``grade gradescope`` and ``grade ci``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from autograde.errors import BadSubmission
+
+MAX_FILE_BYTES = 1 << 20  # one exercise module; a real one is a few KiB
+MAX_ZIP_BYTES = 256 << 20
+MAX_ZIP_MEMBERS = 10_000
+IGNORED_NAMES = ("__MACOSX",)
+
+
+def contract_names() -> tuple[str, ...]:
+    from autograde.grading import course
+
+    return course.names()
+
+
+@dataclass
+class Submission:
+    student: str
+    source: Path
+    files: dict[str, bytes] = field(default_factory=dict)  # exercise name -> module bytes
+    error: str | None = None
+
+    @property
+    def digest(self) -> str:
+        return content_hash(self.files)
+
+
+def content_hash(files: dict[str, bytes]) -> str:
+    """sha256 of the kept exercise files, names included, in a fixed order."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(f"{name}\0{len(files[name])}\0".encode())
+        digest.update(files[name])
+    return digest.hexdigest()
+
+
+def _visible(name: str) -> bool:
+    return not name.startswith(".") and name not in IGNORED_NAMES
+
+
+def _read_regular_file(path: Path, shown: str) -> bytes:
+    """The bytes of ``path``, refusing symlinks, devices, FIFOs and anything too large."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        if os.path.islink(path):
+            raise BadSubmission(f"{shown} is a symbolic link: submit the file itself") from None
+        raise BadSubmission(f"{shown} could not be read ({error.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise BadSubmission(f"{shown} is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise BadSubmission(f"{shown} is larger than {MAX_FILE_BYTES >> 20} MiB")
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise BadSubmission(f"{shown} is larger than {MAX_FILE_BYTES >> 20} MiB")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _folder_candidates(root: Path) -> list[Path]:
+    """Where the exercise files may be: at the top, in exercises/, or inside one wrapping folder."""
+    candidates = [root, root / "exercises"]
+    with contextlib.suppress(OSError):
+        folders = [e for e in os.scandir(root) if _visible(e.name) and e.is_dir(follow_symlinks=False)]
+        if len(folders) == 1:
+            candidates += [Path(folders[0].path), Path(folders[0].path) / "exercises"]
+    return candidates
+
+
+def collect_folder(root: Path, names: tuple[str, ...]) -> dict[str, bytes]:
+    for candidate in _folder_candidates(root):
+        if candidate != root and (candidate.is_symlink() or not candidate.is_dir()):
+            continue
+        present = [n for n in names if os.path.lexists(candidate / f"{n}.py")]
+        if present:
+            relative = candidate.relative_to(root)
+            return {n: _read_regular_file(candidate / f"{n}.py", str(relative / f"{n}.py")) for n in present}
+    return {}
+
+
+def _member_path(info) -> PurePosixPath | None:
+    """The member's path if it is a plain file with a safe name; None for anything else."""
+    name = info.filename.replace("\\", "/")
+    path = PurePosixPath(name)
+    if info.is_dir() or name.startswith("/") or ".." in path.parts or ":" in path.parts[0]:
+        return None
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return None  # a symlink member: never followed, never kept
+    return path
+
+
+def collect_zip(archive: Path, names: tuple[str, ...]) -> dict[str, bytes]:
+    """The exercise files of a zip, read in memory with size limits; nothing is extracted."""
+    import zipfile
+
+    try:
+        if archive.stat().st_size > MAX_ZIP_BYTES:
+            raise BadSubmission(f"the zip file is larger than {MAX_ZIP_BYTES >> 20} MiB")
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ZIP_MEMBERS:
+                raise BadSubmission(f"the zip file has more than {MAX_ZIP_MEMBERS} entries")
+            members: dict[str, list] = {}
+            tops = set()
+            for info in infos:
+                path = _member_path(info)
+                if path is None or not all(_visible(part) for part in path.parts):
+                    continue
+                members.setdefault(str(path), []).append(info)
+                if len(path.parts) > 1:
+                    tops.add(path.parts[0])
+            prefixes = ["", "exercises/"]
+            if len(tops) == 1:
+                (top,) = tops
+                prefixes += [f"{top}/", f"{top}/exercises/"]
+            for prefix in prefixes:
+                present = [n for n in names if f"{prefix}{n}.py" in members]
+                if not present:
+                    continue
+                files = {}
+                for name in present:
+                    found = members[f"{prefix}{name}.py"]
+                    if len(found) > 1:
+                        raise BadSubmission(f"the zip file holds {prefix}{name}.py {len(found)} times")
+                    if found[0].file_size > MAX_FILE_BYTES:
+                        raise BadSubmission(f"{prefix}{name}.py is larger than {MAX_FILE_BYTES >> 20} MiB")
+                    with zf.open(found[0]) as stream:
+                        data = stream.read(MAX_FILE_BYTES + 1)  # the header's size may lie
+                    if len(data) > MAX_FILE_BYTES:
+                        raise BadSubmission(f"{prefix}{name}.py is larger than {MAX_FILE_BYTES >> 20} MiB")
+                    files[name] = data
+                return files
+            return {}
+    except BadSubmission:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError, OSError, ValueError) as error:
+        raise BadSubmission(f"the zip file could not be read ({type(error).__name__}: {error})") from None
+    except Exception as error:  # noqa: BLE001 - zlib and friends: a broken archive is a row, not a crash
+        raise BadSubmission(f"the zip file could not be read ({type(error).__name__}: {error})") from None
+
+
+def collect(path: Path, names: tuple[str, ...] | None = None) -> dict[str, bytes]:
+    """The contract's exercise files in a submission folder or .zip; BadSubmission if there are none."""
+    names = names or contract_names()
+    if path.is_dir():
+        files = collect_folder(path, names)
+    elif path.is_file() and path.suffix.lower() == ".zip":
+        files = collect_zip(path, names)
+    else:
+        raise BadSubmission("not a folder or a .zip file")
+    if not files:
+        raise BadSubmission(
+            "no exercise files: expected files such as rnn_step.py at the top, in exercises/, or in one wrapping folder"
+        )
+    return files
+
+
+def find_submissions(folder: Path, *, skip: Path | None = None) -> list[Submission]:
+    """One Submission per entry of ``folder`` (sorted by student id), each read or marked bad."""
+    names = contract_names()
+    by_student: dict[str, list[Path]] = {}
+    for entry in sorted(folder.iterdir()):
+        if not _visible(entry.name) or (skip is not None and entry.resolve() == skip.resolve()):
+            continue
+        student = entry.stem if entry.is_file() and entry.suffix.lower() == ".zip" else entry.name
+        by_student.setdefault(student, []).append(entry)
+    submissions = []
+    for student, entries in sorted(by_student.items()):
+        if len(entries) > 1:
+            shown = " and ".join(e.name for e in entries)
+            submissions.append(Submission(student, entries[0], error=f"two submissions for one student: {shown}"))
+            continue
+        submission = Submission(student, entries[0])
+        try:
+            submission.files = collect(entries[0], names)
+        except BadSubmission as error:
+            submission.error = str(error)
+        submissions.append(submission)
+    return submissions
+
+
+def stage(files: dict[str, bytes], folder: Path) -> Path:
+    """Write the kept files (and nothing else) where a worker grades them."""
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / f"{name}.py").write_bytes(data)
+    return folder
