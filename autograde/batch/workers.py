@@ -8,7 +8,6 @@ results cross the pipes as JSON bytes (the documented JSON report), never pickle
 from __future__ import annotations
 
 
-from autograde.errors import GraderBroken
 import contextlib
 import json
 import os
@@ -17,6 +16,9 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from autograde.errors import GraderBroken
+from autograde.sandbox.protocol import COURSE_PACKAGES
 
 WORKER_STOP_SECONDS = 15.0
 
@@ -104,7 +106,7 @@ def start_method() -> str:
     A parent that imported torch or started a fork server (a test run, a notebook) must not be
     forked: the child would share the parent's fork server and its imported modules.
     """
-    heavy = {"torch", "autograde.sandbox.launch", "graders", "reference", "exercises"}
+    heavy = {"torch", "autograde.sandbox.launch", "exercises", *COURSE_PACKAGES}
     if sys.platform.startswith("linux") and not heavy & set(sys.modules):
         return "fork"
     return "spawn"

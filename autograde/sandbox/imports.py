@@ -6,14 +6,14 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 
-from autograde.sandbox.protocol import COURSE_PACKAGES
+from autograde.sandbox.protocol import HIDDEN_FROM_RUNNERS
 
 
 class CoursePackagesHidden(importlib.abc.MetaPathFinder):
     """Refuses the packages a submission must not see, whatever sys.path says."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname.partition(".")[0] in COURSE_PACKAGES:
+        if fullname.partition(".")[0] in HIDDEN_FROM_RUNNERS:
             raise ImportError(f"{fullname} is not available while grading")
         return None
 

@@ -17,9 +17,11 @@ DEFAULT_FILE_BYTES = 64 << 20
 MAX_MESSAGE_CHARS = 2000
 """The longest exception message (and traceback) a runner reports."""
 
-COURSE_PACKAGES = ("reference", "graders", "tests", "cli")
-"""Top-level packages a runner can never import, and that a process must not hold to be forked
-into runners (with ``exercises``, which the checker binds to the reference)."""
+COURSE_PACKAGES = ("reference", "graders", "tests")
+"""The course's packages: a process that holds one (or ``exercises``, which the checker binds to
+the reference) is not clean enough to fork runners from."""
+HIDDEN_FROM_RUNNERS = (*COURSE_PACKAGES, "cli")
+"""Top-level packages a runner can never import, whatever sys.path says."""
 
 
 class Limits(TypedDict, total=False):

@@ -23,7 +23,7 @@ import torch
 
 from autograde.sandbox import wire
 from autograde.sandbox.imports import CoursePackagesHidden, ExerciseImports
-from autograde.sandbox.protocol import COURSE_PACKAGES, MAX_MESSAGE_CHARS
+from autograde.sandbox.protocol import HIDDEN_FROM_RUNNERS, MAX_MESSAGE_CHARS
 from autograde.sandbox.watch import ForbiddenAPIGuard, OpCounter
 
 FIXTURES = "autograde.sandbox.fixtures"
@@ -32,7 +32,7 @@ FIXTURES = "autograde.sandbox.fixtures"
 
 def install_imports(config: dict) -> None:
     for name in list(sys.modules):
-        if name.partition(".")[0] in ("exercises", *COURSE_PACKAGES):
+        if name.partition(".")[0] in ("exercises", *HIDDEN_FROM_RUNNERS):
             del sys.modules[name]
     package = types.ModuleType("exercises")
     package.__path__ = []
