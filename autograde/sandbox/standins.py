@@ -159,7 +159,7 @@ def clip_grad_norm(parameters, max_norm):
     """torch's clipping, except that gradients at or under ``max_norm`` are left untouched."""
     with_grads = [p for p in parameters if p.grad is not None]
     if not with_grads:
-        return torch.tensor(0.0)
+        return torch.zeros(())
     total = nn.utils.get_total_norm([p.grad for p in with_grads])
     if total > max_norm:
         nn.utils.clip_grads_with_norm_(with_grads, max_norm, total)
