@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import autograde
-from autograde.grading import course
 from autograde.grading.remote import RemoteExercise, StudentRaised
 from autograde.sandbox.launch import default_launcher
 
