@@ -4,10 +4,11 @@ The folders are the architecture, and the first is the trust boundary:
 
 - ``sandbox/``: the untrusted side, everything that runs beside student code: the typed
   ``protocol`` and the ``wire`` format (the only things that cross the boundary), the fork server
-  (``launch``), the runner and its ``imports``, ``containment`` (limits), ``bubblewrap``, the
-  runtime ``watch`` and the ``fixtures`` graders build in a runner. It imports nothing below.
+  (``launch``), the runner and its ``imports``, the ``standins`` for earlier exercises,
+  ``containment`` (limits), ``bubblewrap``, the runtime ``watch`` and the ``fixtures`` graders
+  build in a runner. It imports nothing below.
 - ``grading/``: the trusted side: the ``course``, the pytest ``plugin``, ``scoring``, the
-  ``engine``, the checker's proxy for a runner (``remote``), ``checks``, ``mistakes``,
+  ``engine``, the checker's proxy for a runner (``remote``) and the calls it ``served`` for it, ``checks``, ``mistakes``,
   ``static_scan``, the built-in ``corpus`` and ``intake`` (reading submissions).
 - ``batch/``: grading a class: ``journal``, ``workers``, the ``run`` loop and its ``outputs``.
 - ``formats/``: every view of a result (terminal, JSON, JUnit, HTML, Gradescope).

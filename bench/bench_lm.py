@@ -33,8 +33,7 @@ def reference_training() -> Callable[[], object]:
 
     def run():
         runner = RemoteExercise(
-            default_launcher(), "train_lm", course.reference_dir() / "train_lm.py",
-            dependencies=course.runner_dependencies("train_lm"), timeout=300,
+            default_launcher(), "train_lm", course.reference_dir() / "train_lm.py", timeout=300,
         )
         try:
             model = remote_model(runner, initial_state(corpus.BUDGET["seed"]))

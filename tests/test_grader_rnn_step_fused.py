@@ -18,6 +18,8 @@ def test_the_stub_scores_zero(grade_case):
 
 MISTAKES = {
     "two_matmuls": {"test_performs_exactly_one_matrix_multiplication": "performed 2 matrix multiplications"},
+    # The checker runs exercises.rnn_step and counts its matmuls into the call's.
+    "via_rnn_step": {"test_performs_exactly_one_matrix_multiplication": "performed 2 matrix multiplications"},
     "x_first": {"test_matches_the_formula_in_float32": "x_t comes before h_prev in the concatenation"},
     "no_tanh": {"test_matches_the_formula_in_float32": "the tanh is missing"},
     "no_bias": {"test_matches_the_formula_in_float32": "the bias is missing"},
@@ -29,5 +31,5 @@ MISTAKES = {
 def test_mistakes_lose_points_with_a_message_that_names_them(grade_case, case, expected):
     result = grade_case("rnn_step_fused", case)
     assert_mistake_caught(result, expected)
-    if case == "two_matmuls":
+    if case in ("two_matmuls", "via_rnn_step"):
         assert result.max_score - result.score == 1.5, "only the fusion check should fail"

@@ -93,9 +93,11 @@ def open_submission(folder: Path, timeout: float, memory_bytes: int):
     missing = [f"{name}.py" for name in MODULES if not (folder / f"{name}.py").is_file()]
     if missing:
         raise click.UsageError(f"{folder} has no {', '.join(missing)}: this command runs all of {', '.join(MODULES)}.")
-    dependencies = course.runner_dependencies("generate")
-    # The student's own modules go as source, so their errors point at their lines.
-    dependencies.update({name: (folder / f"{name}.py").read_text(encoding="utf-8") for name in MODULES[:-1]})
+    # The student's own modules go as source, so their errors point at their lines; every one the
+    # folder has, as in the student release (train() runs in a thread of the runner, where the
+    # checker cannot serve exercises.X calls).
+    earlier = course.names()[: course.names().index("generate")]
+    dependencies = {name: (folder / f"{name}.py").read_text(encoding="utf-8") for name in earlier if (folder / f"{name}.py").is_file()}
     return RemoteExercise(
         default_launcher(), "generate", folder / "generate.py",
         dependencies=dependencies, timeout=timeout, memory_bytes=memory_bytes,

@@ -3,7 +3,6 @@ where its parts live."""
 
 from __future__ import annotations
 
-import base64
 import functools
 import importlib.util
 import sys
@@ -97,24 +96,12 @@ def reference_files(except_for: str) -> dict[str, str]:
     return {name: str(folder / f"{name}.py") for name in names() if name != except_for and (folder / f"{name}.py").is_file()}
 
 
-def runner_dependencies(exercise: str) -> dict[str, dict]:
-    """What a runner for ``exercise`` may import as ``exercises.X``: the exercises taught before it,
-    as compiled bytecode without their source (``{name: {"base64": pyc}}``).
+def runner_dependencies(exercise: str) -> dict[str, str]:
+    """Nothing: no reference enters a runner; ``exercises.X`` there is a stand-in (``standins``).
 
-    Later exercises build on earlier ones (rnn_forward on rnn_step, train_lm on char_lstm), so
-    a runner never needs a later reference, and without source inspect.getsource() cannot
-    print a reference into the report.
+    Kept, returning {}, only until graders/lm_cases.py (being rewritten elsewhere) stops calling it.
     """
-    folder = reference_dir()
-    order = names()
-    earlier = order[: order.index(exercise)] if exercise in order else ()
-    return {name: _bytecode(folder / f"{name}.py") for name in earlier if (folder / f"{name}.py").is_file()}
-
-
-def _bytecode(path: Path) -> dict:
-    code = compile(path.read_text(encoding="utf-8"), f"<reference {path.stem}>", "exec")
-    pyc = importlib._bootstrap_external._code_to_timestamp_pyc(code)
-    return {"base64": base64.b64encode(pyc).decode("ascii")}
+    return {}
 
 
 def resolve_exercises_to_reference() -> None:

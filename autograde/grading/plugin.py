@@ -117,7 +117,6 @@ class GradingPlugin:
             self.launcher,
             exercise,
             self.submission_dir / f"{exercise}.py",
-            dependencies=course.runner_dependencies(exercise),
             forbidden=course.forbidden(exercise),
             timeout=self.settings.timeout,
             memory_bytes=self.settings.memory_bytes,

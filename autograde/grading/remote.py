@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograde.grading import course
+from autograde.grading.served import ServedCalls, is_request
 from autograde.sandbox import wire
 from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
 
@@ -113,7 +115,7 @@ class RemoteExercise:
         exercise: str,
         module_path: Path | None,
         *,
-        dependencies: dict[str, str | dict] | None = None,
+        dependencies: dict[str, str] | None = None,
         forbidden: list[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         memory_bytes: int = DEFAULT_MEMORY_BYTES,
@@ -121,7 +123,7 @@ class RemoteExercise:
         self.launcher = launcher
         self.exercise = exercise
         self.module_path = module_path
-        self.dependencies = dependencies or {}
+        self.dependencies = dependencies or {}  # exercise -> source (grade train: the student's own)
         self.forbidden = forbidden or []
         self.timeout = timeout
         self.memory_bytes = memory_bytes
@@ -129,6 +131,7 @@ class RemoteExercise:
         self.sticky_problem: StudentProblem | None = None
         self.output = bytearray()
         self.output_dropped = 0
+        self.served = ServedCalls(exercise)
 
     # -- what graders use ------------------------------------------------------------------
 
@@ -150,11 +153,12 @@ class RemoteExercise:
         """Call a function in the runner and return what came back.
 
         ``target`` is a name the submission defines (``"rnn_step"``), a dotted name in
-        ``autograde.fixtures`` or in another exercise's reference (``"exercises.char_lstm.CharLSTM"``),
+        ``autograde.sandbox.fixtures`` or in an earlier exercise's stand-in (``"exercises.char_lstm.CharLSTM"``),
         or ``(remote_object, method_name)``. ``inputs_after`` returns the argument tensors as
         they were after the call; ``backward`` (one cotangent per output tensor) returns the
         gradients of the arguments (and of a module's parameters); ``count_ops`` counts the
-        aten operators the call dispatched.
+        aten operators the call dispatched (``matmuls`` includes those of the calls the checker
+        served for it).
         """
         if isinstance(target, str):
             module, _, name = target.rpartition(".")
@@ -170,7 +174,14 @@ class RemoteExercise:
         )
         request["args"] = self._unbind(request["args"])
         request["kwargs"] = self._unbind(request["kwargs"])
-        reply = self._exchange(request, timeout or self.timeout, what)
+        self.served.counting, self.served.matmuls = count_ops, 0
+        try:
+            reply = self._exchange(request, timeout or self.timeout, what)
+        finally:
+            self.served.counting = False
+        matmuls = reply.get("matmuls")
+        if count_ops and type(matmuls) is int:
+            reply["matmuls"] = matmuls + self.served.matmuls
         return CallResult(
             value=self._bind(reply.get("value")),
             inputs_after=reply.get("inputs_after"),
@@ -211,13 +222,14 @@ class RemoteExercise:
         except (OSError, UnicodeDecodeError) as error:
             self.sticky_problem = SubmissionUnavailable(f"{self.exercise}.py could not be read as UTF-8 text: {error}")
             raise self.sticky_problem from None
-        # A dependency is source text (.py) or compiled bytecode ({"base64": ...}, .pyc).
-        paths = {name: f"lib/{name}.py{'' if isinstance(code, str) else 'c'}" for name, code in self.dependencies.items()}
+        paths = {name: f"lib/{name}.py" for name in self.dependencies}
         files = {f"{self.exercise}.py": source, **{paths[name]: code for name, code in self.dependencies.items()}}
+        order = course.names()
         config = {
             "exercise": self.exercise,
             "module": f"{self.exercise}.py",
             "dependencies": paths,
+            "standins": list(order[: order.index(self.exercise)]) if self.exercise in order else [],
             "forbidden": self.forbidden,
         }
         self.runner = self.launcher.spawn(config, files, {"memory_bytes": self.memory_bytes})
@@ -243,6 +255,7 @@ class RemoteExercise:
             self._drain_output()
             os.close(self.runner.output_fd)
             self.runner = None
+            self.served.forget()
         return status
 
     def _exchange(self, request: dict, timeout: float, what: str) -> dict:
@@ -274,16 +287,21 @@ class RemoteExercise:
         raise StudentRaised(_describe_error(self.exercise, error, what), kind or "Exception").at(error.get("where"))
 
     def _receive(self, timeout: float, what: str) -> dict:
+        """Wait for the runner's reply, answering the served calls it asks for meanwhile."""
         runner = self.runner
         deadline = time.monotonic() + timeout
         buffer = bytearray()
         while True:
             total = wire.frame_length(buffer)
             if total is not None and len(buffer) >= total:
-                reply = wire.decode(bytes(buffer[:total]))
-                if not isinstance(reply, dict):
+                frame = wire.decode(bytes(buffer[:total]))
+                del buffer[:total]
+                if is_request(frame):
+                    self._send_answer(frame, deadline)
+                    continue
+                if not isinstance(frame, dict):
                     raise wire.WireError("reply is not a dict")
-                return reply
+                return frame
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._stop_runner()
@@ -302,6 +320,19 @@ class RemoteExercise:
                     how = status.describe() if status else "ended"
                     raise RunnerDied(f"the process running your code {how} during {what}")
                 buffer += chunk
+
+    def _send_answer(self, request: dict, deadline: float) -> None:
+        """Answer one served call; a runner that does not read its answer runs into the deadline."""
+        answer = self.served.answer(request)
+        try:
+            frame = wire.encode(answer)
+        except wire.WireError as error:
+            frame = wire.encode({"ok": False, "error": {"type": "ServedCallFailed", "message": str(error)}})
+        try:
+            self.runner.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            self.runner.sock.sendall(frame)
+        except OSError:
+            pass  # the wait for the reply says what happened
 
     def _drain_output(self) -> None:
         runner = self.runner

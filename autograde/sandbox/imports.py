@@ -1,9 +1,9 @@
-"""What ``import`` means in a runner: ``exercises.X`` to a chosen file, the course's packages to nothing."""
+"""What ``import`` means in a runner: ``exercises.X`` to a chosen file or to a stand-in, the course's
+packages to nothing."""
 
 from __future__ import annotations
 
 import importlib.abc
-import importlib.machinery
 import importlib.util
 
 from autograde.sandbox.protocol import HIDDEN_FROM_RUNNERS
@@ -19,11 +19,11 @@ class CoursePackagesHidden(importlib.abc.MetaPathFinder):
 
 
 class ExerciseImports(importlib.abc.MetaPathFinder):
-    """Resolves ``exercises.<name>`` to a chosen file per exercise.
+    """Resolves ``exercises.<name>`` to a chosen source file per exercise.
 
-    In a runner: the submission for the graded exercise, the reference for every other one,
-    so a mistake in one exercise never cascades. In the checker: the reference for all, so
-    that a reference module importing ``exercises.rnn_step`` gets the reference, not the stub.
+    In a runner: the submission for the graded exercise (and, for ``grade train``, the student's
+    other modules). In the checker: the reference for all, so that a reference module importing
+    ``exercises.rnn_step`` gets the reference, not the stub.
     """
 
     def __init__(self, sources: dict[str, str | None]):
@@ -33,8 +33,31 @@ class ExerciseImports(importlib.abc.MetaPathFinder):
         top, _, name = fullname.partition(".")
         if top != "exercises" or not name or self.sources.get(name) is None:
             return None
-        source = self.sources[name]
-        if source.endswith(".pyc"):
-            loader = importlib.machinery.SourcelessFileLoader(fullname, source)
-            return importlib.util.spec_from_file_location(fullname, source, loader=loader)
-        return importlib.util.spec_from_file_location(fullname, source)
+        return importlib.util.spec_from_file_location(fullname, self.sources[name])
+
+
+class StandInImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Resolves ``exercises.<earlier exercise>`` in a runner to a module of stand-ins (``standins``):
+    the reference's results without the reference's code, so a mistake in one exercise never
+    cascades into the next."""
+
+    def __init__(self, exercises: list[str]):
+        self.exercises = set(exercises)
+
+    def find_spec(self, fullname, path=None, target=None):
+        top, _, name = fullname.partition(".")
+        if top != "exercises" or name not in self.exercises:
+            return None
+        from autograde.sandbox import standins  # torch: only a runner pays for it, not `grade list`
+
+        if not standins.has_standin(name):
+            raise ImportError(f"{fullname} is not available while grading this exercise")
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        from autograde.sandbox import standins
+
+        standins.fill(module.__name__.partition(".")[2], module.__dict__)

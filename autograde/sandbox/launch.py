@@ -15,7 +15,6 @@ The zygote writes the files into a private working folder, forks, and cleans up 
 from __future__ import annotations
 
 import atexit
-import base64
 import contextlib
 import json
 import os
@@ -68,17 +67,14 @@ def _channel_pair() -> tuple[socket.socket, socket.socket, int, int]:
     return checker_end, runner_end, output_read, output_write
 
 
-def _write_files(folder: Path, files: dict[str, str | dict]) -> None:
-    """Text as UTF-8; ``{"base64": ...}`` as bytes (compiled references)."""
+def _write_files(folder: Path, files: dict[str, str]) -> None:
+    """Text as UTF-8, each inside ``folder``."""
     for name, content in files.items():
         path = (folder / name).resolve()
         if folder.resolve() not in path.parents:
             raise ValueError(f"refusing to write outside the working folder: {name}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, dict):
-            path.write_bytes(base64.b64decode(content["base64"]))
-        else:
-            path.write_text(content, encoding="utf-8")
+        path.write_text(content, encoding="utf-8")
 
 
 def _children_of(pid: int) -> list[int]:

@@ -2,8 +2,8 @@
 
 Everything here runs next to student code, so nothing here is trusted by the checker: the
 runner only ever sends plain data (``wire``), and the checker decides what it means. A runner
-holds no reference solution for its own exercise and no expected values, so there is nothing
-in its memory worth finding.
+holds no reference solution (``exercises.X`` is a stand-in: ``standins``) and no expected
+values, so there is nothing in its memory worth finding.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 
 import torch
 
-from autograde.sandbox import wire
-from autograde.sandbox.imports import CoursePackagesHidden, ExerciseImports
+from autograde.sandbox import standins, wire
+from autograde.sandbox.imports import CoursePackagesHidden, ExerciseImports, StandInImports
 from autograde.sandbox.protocol import HIDDEN_FROM_RUNNERS, MAX_MESSAGE_CHARS
 from autograde.sandbox.watch import ForbiddenAPIGuard, OpCounter
 
@@ -38,7 +38,8 @@ def install_imports(config: dict) -> None:
     package.__path__ = []
     sys.modules["exercises"] = package
     sources = dict(config.get("dependencies", {}), **{config["exercise"]: config.get("module_path")})
-    sys.meta_path[:0] = [CoursePackagesHidden(), ExerciseImports(sources)]
+    faked = [name for name in config.get("standins", []) if name not in sources]
+    sys.meta_path[:0] = [CoursePackagesHidden(), ExerciseImports(sources), StandInImports(faked)]
 
 
 def describe_exception(error: BaseException, student_file: str | None) -> dict:
@@ -204,18 +205,6 @@ def warm_up() -> None:
     y.sum().backward()
 
 
-def read_frame(sock: socket.socket) -> Any | None:
-    buffer = bytearray()
-    while True:
-        total = wire.frame_length(buffer)
-        if total is not None and len(buffer) >= total:
-            return wire.decode(bytes(buffer))
-        chunk = sock.recv(max(65536, (total or 0) - len(buffer)))
-        if not chunk:
-            return None
-        buffer += chunk
-
-
 def send_reply(sock: socket.socket, reply: dict) -> None:
     try:
         frame = wire.encode(reply)
@@ -227,10 +216,11 @@ def send_reply(sock: socket.socket, reply: dict) -> None:
 def serve(sock: socket.socket, config: dict) -> None:
     """Answer requests until the checker hangs up. Runs in the runner process."""
     torch.set_num_threads(1)
+    standins.connect(sock)  # served calls of exercises.X ask the checker on this socket
     runner = Runner(config)
     send_reply(sock, runner.load())
     while True:
-        request = read_frame(sock)
+        request = wire.read_frame(sock)
         if request is None:
             return
         reply = runner.handle(request)

@@ -148,6 +148,19 @@ def frame_length(prefix: bytes | memoryview) -> int | None:
     return total
 
 
+def read_frame(sock) -> Any | None:
+    """Read and decode one frame from a blocking socket (None when the other side hung up)."""
+    buffer = bytearray()
+    while True:
+        total = frame_length(buffer)
+        if total is not None and len(buffer) >= total:
+            return decode(bytes(buffer))
+        chunk = sock.recv(max(65536, (total or 0) - len(buffer)))
+        if not chunk:
+            return None
+        buffer += chunk
+
+
 def _is_count(n: Any) -> bool:
     return type(n) is int and n >= 0
 
