@@ -49,7 +49,10 @@ def expect_parameters_match(student, what: str, *, n_batches: int, steps: int, s
     if gap <= PARAMETER_TOLERANCE:
         return
     moved = largest_difference(actual, state)[1]
-    setting = f"{steps} steps over {n_batches} batches, lr={kwargs['lr']:g}, clip={kwargs['clip']:g}"
+    setting = (
+        f"{steps} step{'s' * (steps != 1)} over {n_batches} batch{'es' * (n_batches != 1)}, "
+        f"lr={kwargs['lr']:g}, clip={kwargs['clip']:g}"
+    )
     message = (
         f"{what}: after train({setting}) the parameters differ from the reference's from the same start "
         f"by up to {gap:.3g} (in {name}; a correct loop is within {PARAMETER_TOLERANCE:g})"
