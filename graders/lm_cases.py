@@ -1,9 +1,11 @@
 """Inputs, oracles and mistake catalogues shared by the train_lm and generate graders.
 
 Training: every model is the reference CharLSTM built in the runner from a state made here, so
-the checker can replay the same training locally. ``Loop`` is an independent rewrite of the
-contract's training loop, one method per decision, and each catalogued mistake overrides the
-one method it gets wrong. The pass bar of the grading budget comes from what the reference
+the checker can replay the same training locally. What train leaves behind comes back as plain
+tensors (``trained_parameters``) and is judged here, in the checker's own CharLSTM: the runner's
+model and its instruments may explain a failure, never earn a point. ``Loop`` is an independent
+rewrite of the contract's training loop, one method per decision, and each catalogued mistake
+overrides the one method it gets wrong. The pass bar of the grading budget comes from what the reference
 reaches on it (``corpus.REFERENCE_LOSS``, checked by ``reference_loss_on_budget`` in the tests).
 Sampling: empirical counts are compared with the distribution the contract asks for, and with
 each mistaken distribution, by a chi-square test.
@@ -11,8 +13,9 @@ each mistaken distribution, by a chi-square test.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +35,11 @@ BUDGET_TIMEOUT = 120.0
 """Seconds the training on the grading budget may take (about 7 s on one core)."""
 RELATIVE_BAR = 1.10
 """A held-out loss up to 10 % above the reference's on the same budget passes."""
+PARAMETER_TOLERANCE = 5e-5
+"""Largest absolute difference between trained parameters that counts as the same training. A
+correct loop, written differently (own cross-entropy, own clipping, zeros as the reset state),
+ends within 3e-6 of the reference after a few steps on a small model; every catalogued mistake
+ends 7e-4 or more away (measured over the checks' configurations)."""
 UNLIKELY = 1e-6
 """A chi-square p-value below this rejects a distribution. Draws are seeded, so a verdict never
 changes between runs; a correct sampler fails with this probability over the choice of seed."""
@@ -79,9 +87,68 @@ def initial_state(seed: int = 0, **sizes) -> dict[str, torch.Tensor]:
 
 
 def local_model(state: dict, **sizes) -> CharLSTM:
+    """The checker's own CharLSTM with ``state`` loaded (its sizes read from the state's shapes)."""
     model = CharLSTM(len(alphabet()), **sizes)
     model.load_state_dict(state)
     return model
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the checker's computations single-threaded, as the runner runs the submission: the
+    same float32 reduction order, so a correct loop replays to the same bits (and, on a shared
+    machine, no thread pool spinning against other processes)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def parameters(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+
+def trained_parameters(student, model: RemoteObject, start: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The runner's model's parameters after train, as plain tensors, checked to be a CharLSTM's
+    with the names, shapes and dtypes of ``start``."""
+    values = student.call("autograde.sandbox.fixtures.parameters_of", model).value
+    expected = {name: tensor for name, tensor in start.items()}
+    if not isinstance(values, dict) or set(values) != set(expected):
+        names = sorted(values) if isinstance(values, dict) else type(values).__name__
+        fail(f"after train, the model's parameters are {names}, expected {sorted(expected)}: train must only update the model's own parameters.")
+    for name, tensor in expected.items():
+        value = values[name]
+        if not isinstance(value, torch.Tensor) or value.shape != tensor.shape or value.dtype != tensor.dtype:
+            got = f"{tuple(value.shape)} {value.dtype}" if isinstance(value, torch.Tensor) else type(value).__name__
+            fail(f"after train, the parameter {name} is {got}, expected {tuple(tensor.shape)} {tensor.dtype}: train must only update the values.")
+    return {name: values[name] for name in expected}
+
+
+def largest_difference(actual: dict, expected: dict) -> tuple[str, float]:
+    """The parameter that differs most, and by how much (inf if it is not finite)."""
+    gaps = {name: float((actual[name].double() - expected[name].double()).abs().max()) for name in expected}
+    gaps = {name: (gap if gap == gap else float("inf")) for name, gap in gaps.items()}
+    name = max(gaps, key=gaps.get)
+    return name, gaps[name]
+
+
+def held_out_loss(params: dict[str, torch.Tensor], row_length: int = 1024) -> float:
+    """Held-out nats per character of ``params`` in the checker's own CharLSTM (default sizes)."""
+    hidden_dim = params["lstm.weight_hh_l0"].shape[1]
+    embed_dim = params["embedding.weight"].shape[1]
+    model = local_model(params, embed_dim=embed_dim, hidden_dim=hidden_dim)
+    x, y = held_out_rows(row_length)
+    with torch.no_grad(), one_thread():
+        return loss_of(model.eval()(x)[0], y)
+
+
+def initial_loss(state: dict, ids: torch.Tensor, batch_size: int, seq_len: int, **sizes) -> float:
+    """The loss of ``state`` on the first batch from a fresh hidden state: train's first loss."""
+    x, y = make_batches(ids, batch_size, seq_len)[0]
+    with torch.no_grad(), one_thread():
+        return F.cross_entropy(local_model(state, **sizes)(x)[0].reshape(-1, len(alphabet())), y.reshape(-1)).item()
 
 
 def loss_of(logits: torch.Tensor, targets: torch.Tensor) -> float:
@@ -209,6 +276,12 @@ class SummedLoss(Loop):
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
 
 
+class OneStepShort(Loop):
+    def run(self) -> list[float]:
+        self.steps -= 1
+        return super().run()
+
+
 class DefaultLearningRate(Loop):
     def optimizer(self):
         return torch.optim.Adam(self.model.parameters())
@@ -224,42 +297,76 @@ def _sizes(kwargs: dict) -> dict:
     return {k: kwargs.pop(k) for k in ("embed_dim", "hidden_dim") if k in kwargs}
 
 
-def _replay(loop: type[Loop]):
-    """A Mistake's compute: that loop, run on a fresh local model from the same state."""
+def _replay(loop: type[Loop], result: str = "losses"):
+    """A Mistake's compute: that loop, run on a fresh local model from the same state; returns
+    its losses, or (``result="parameters"``) the trained parameters by name."""
 
     def compute(state, ids, **kwargs):
         sizes = _sizes(kwargs)
-        with torch.enable_grad(), torch.random.fork_rng():  # identify() runs mistakes under no_grad
-            return loop(local_model(state, **sizes), ids, **kwargs).run()
+        model = local_model(state, **sizes)
+        with torch.enable_grad(), torch.random.fork_rng(), one_thread():  # identify() runs mistakes under no_grad
+            losses = loop(model, ids, **kwargs).run()
+        return losses if result == "losses" else parameters(model)
 
     return compute
 
 
-NEVER_CARRIED = Mistake(
-    "the hidden state is never carried (every batch starts from zeros)",
-    "Pass the hidden state returned for batch i into batch i + 1 (detached); reset it only when the batches wrap.",
-    _replay(NeverCarried),
-)
-NEVER_RESET = Mistake(
-    "the hidden state is not reset when the batches wrap around",
-    "Start from hidden = None whenever step % len(batches) == 0: batch 0 does not continue the last batch.",
-    _replay(NeverReset),
-)
-NO_ZERO_GRAD = Mistake(
-    "optimizer.zero_grad() is never called, so the gradients of all steps add up",
-    "Call optimizer.zero_grad() once per step, before loss.backward().",
-    _replay(NoZeroGrad),
-)
-NOT_CLIPPED = Mistake(
-    "the gradients are not clipped to `clip` before optimizer.step()",
-    "Call torch.nn.utils.clip_grad_norm_(model.parameters(), clip) after backward, before the step.",
-    _replay(NoClip),
-)
-DEFAULT_LR = Mistake(
-    "Adam runs at its default learning rate, not at `lr`",
-    "Create torch.optim.Adam(model.parameters(), lr=lr).",
-    _replay(DefaultLearningRate),
-)
+LOOPS: dict[str, tuple[str, type[Loop]]] = {
+    "never_carried": (
+        "the hidden state is never carried (every batch starts from zeros)",
+        "Pass the hidden state returned for batch i into batch i + 1 (detached); reset it only when the batches wrap.",
+        NeverCarried,
+    ),
+    "never_reset": (
+        "the hidden state is not reset when the batches wrap around",
+        "Start from hidden = None whenever step % len(batches) == 0: batch 0 does not continue the last batch.",
+        NeverReset,
+    ),
+    "no_zero_grad": (
+        "optimizer.zero_grad() is never called, so the gradients of all steps add up",
+        "Call optimizer.zero_grad() once per step, before loss.backward().",
+        NoZeroGrad,
+    ),
+    "not_clipped": (
+        "the gradients are not clipped to `clip` before optimizer.step()",
+        "Call torch.nn.utils.clip_grad_norm_(model.parameters(), clip) after backward, before the step.",
+        NoClip,
+    ),
+    "summed_loss": (
+        "the loss is summed over the batch, not averaged",
+        "Use the mean cross-entropy over all B*T positions (F.cross_entropy's default).",
+        SummedLoss,
+    ),
+    "default_lr": (
+        "Adam runs at its default learning rate, not at `lr`",
+        "Create torch.optim.Adam(model.parameters(), lr=lr).",
+        DefaultLearningRate,
+    ),
+    "sgd": (
+        "the optimizer is SGD, not Adam",
+        "Create torch.optim.Adam(model.parameters(), lr=lr).",
+        PlainSGD,
+    ),
+    "one_step_short": (
+        "one step too few (the loop stops one step early)",
+        "Loop for step in range(steps): exactly `steps` optimizer steps.",
+        OneStepShort,
+    ),
+}
+"""Each catalogued training mistake: its words, its fix, and the loop that makes it."""
+
+_LOSS_MISTAKES = {key: Mistake(name, fix, _replay(loop)) for key, (name, fix, loop) in LOOPS.items()}
+NEVER_CARRIED = _LOSS_MISTAKES["never_carried"]
+NEVER_RESET = _LOSS_MISTAKES["never_reset"]
+NO_ZERO_GRAD = _LOSS_MISTAKES["no_zero_grad"]
+NOT_CLIPPED = _LOSS_MISTAKES["not_clipped"]
+DEFAULT_LR = _LOSS_MISTAKES["default_lr"]
+
+TRAINING_MISTAKES = [m for key, m in _LOSS_MISTAKES.items() if key != "one_step_short"]
+"""Named from the returned losses (a loop one step short returns one loss too few: the length
+check names it)."""
+PARAMETER_MISTAKES = [Mistake(name, fix, _replay(loop, "parameters")) for name, fix, loop in LOOPS.values()]
+"""The same mistakes, named from the trained parameters they leave (same ids as the losses')."""
 
 
 def seen_in_calls(name: str, fix: str) -> Mistake:
@@ -280,37 +387,29 @@ CLIP_AFTER_STEP = seen_in_calls(
     "the gradients are clipped after optimizer.step(), when the step has already used them",
     "Clip between loss.backward() and optimizer.step().",
 )
-"""It changes nothing the step sees, so only the clip check, which watches the gradient tensors
-after the step, can tell it from not clipping at all."""
+"""It leaves the same parameters as not clipping at all; only the runner's record of the gradient
+tensors after the step can tell the two apart (and it only names, never scores)."""
 LOSSES_AS_TENSORS = seen_in_calls(
     "the losses are returned as tensors",
     "Append loss.item(), a Python float: a tensor also keeps the step's whole graph alive.",
 )
 
-TRAINING_MISTAKES = [
-    NEVER_CARRIED,
-    NEVER_RESET,
-    NO_ZERO_GRAD,
-    NOT_CLIPPED,
-    Mistake(
-        "the loss is summed over the batch, not averaged",
-        "Use the mean cross-entropy over all B*T positions (F.cross_entropy's default).",
-        _replay(SummedLoss),
-    ),
-    DEFAULT_LR,
-    Mistake(
-        "the optimizer is SGD, not Adam",
-        "Create torch.optim.Adam(model.parameters(), lr=lr).",
-        _replay(PlainSGD),
-    ),
-]
-
 
 def reference_losses(state: dict, ids: torch.Tensor, **kwargs) -> list[float]:
     """The reference's training losses from ``state`` (the global RNG is left as it was)."""
     sizes = _sizes(kwargs)
-    with torch.random.fork_rng():
+    with torch.random.fork_rng(), one_thread():
         return reference_train(local_model(state, **sizes), ids, **kwargs)
+
+
+def reference_parameters(state: dict, ids: torch.Tensor, **kwargs) -> dict[str, torch.Tensor]:
+    """The parameters the reference's train leaves from ``state``, trained here (milliseconds
+    for a small model and a few steps; the global RNG is left as it was)."""
+    sizes = _sizes(kwargs)
+    model = local_model(state, **sizes)
+    with torch.random.fork_rng(), one_thread():
+        reference_train(model, ids, **kwargs)
+    return parameters(model)
 
 
 # -- the reference on the grading budget ----------------------------------------------------------
@@ -324,10 +423,10 @@ def reference_loss_on_budget(launcher) -> float:
         dependencies=course.runner_dependencies("train_lm"), timeout=BUDGET_TIMEOUT,
     )
     try:
-        model = remote_model(reference, initial_state(corpus.BUDGET["seed"]))
+        start = initial_state(corpus.BUDGET["seed"])
+        model = remote_model(reference, start)
         reference.call("train", model, training_ids(), kwargs=corpus.BUDGET)
-        x, y = held_out_rows()
-        return loss_of(reference.call("autograde.sandbox.fixtures.logits_of", model, x).value, y)
+        return held_out_loss(trained_parameters(reference, model, start))
     finally:
         reference.close()
 

@@ -28,11 +28,14 @@ MISTAKES = {
         "test_losses_match_the_reference_step_by_step": "not reset when the batches wrap around",
     },
     "clip_after_step": {"test_clips_the_gradient_norm_before_the_optimizer_step": "clipped after optimizer.step()"},
-    "one_step_short": {"test_returns_one_python_float_per_step": "one step too few"},
+    "one_step_short": {
+        "test_returns_one_python_float_per_step": "one step too few",
+        "test_gradients_do_not_accumulate_across_steps": "one step too few",
+    },
     "losses_as_tensors": {"test_returns_one_python_float_per_step": "the losses are returned as tensors"},
     "default_lr": {
         "test_losses_match_the_reference_step_by_step": "Adam runs at its default learning rate",
-        "test_gradients_do_not_accumulate_across_steps": "Adam runs at its default learning rate",
+        "test_one_step_leaves_the_parameters_of_one_adam_step": "Adam runs at its default learning rate",
     },
 }
 
@@ -40,6 +43,16 @@ MISTAKES = {
 @pytest.mark.parametrize("case, expected", MISTAKES.items(), ids=list(MISTAKES))
 def test_mistakes_lose_points_with_a_message_that_names_them(grade_case, case, expected):
     assert_mistake_caught(grade_case("train_lm", case), expected)
+
+
+def test_faking_the_instruments_earns_no_more_than_not_training(grade_case):
+    """A submission that writes the recording model's forward_calls and optimizer_steps itself,
+    replaces model.forward with a lookup table and returns falling losses, without training,
+    scores no more than one that honestly returns [0.0] * steps: points come from the trained
+    parameters and the losses, judged in the checker, never from what the runner records."""
+    faked, idle = grade_case("train_lm", "fakes_instruments"), grade_case("train_lm", "returns_zeros")
+    assert faked.score <= idle.score, (faked.score, idle.score, failures(faked))
+    assert faked.score < faked.max_score / 10, failures(faked)
 
 
 def test_the_stub_scores_zero_with_a_clear_message(grade_case):
