@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograde.errors import BadSubmission
-from autograde.grading import zip_directory
+from autograde.grading import student_text, zip_directory
 
 MAX_FILE_BYTES = 1 << 20  # one exercise module; a real one is a few KiB
 MAX_ZIP_BYTES = 256 << 20
@@ -197,6 +197,18 @@ def collect(path: Path, names: tuple[str, ...] | None = None) -> dict[str, bytes
     return files
 
 
+def readable(file_name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 as ``\\xNN`` (Linux names may hold any byte)."""
+    return os.fsencode(file_name).decode("utf-8", "backslashreplace")
+
+
+def student_id(entry: Path) -> str:
+    """The id of the student an entry of the submissions folder belongs to: its name without
+    ``.zip``, readable, one line, bounded; the same name gives the same id on every run."""
+    name = entry.name[:-4] if entry.is_file() and entry.suffix.lower() == ".zip" else entry.name
+    return student_text.name(readable(name))
+
+
 def find_submissions(folder: Path, *, skip: Path | None = None) -> list[Submission]:
     """One Submission per entry of ``folder`` (sorted by student id), each read or marked bad."""
     names = contract_names()
@@ -204,12 +216,11 @@ def find_submissions(folder: Path, *, skip: Path | None = None) -> list[Submissi
     for entry in sorted(folder.iterdir()):
         if not _visible(entry.name) or (skip is not None and entry.resolve() == skip.resolve()):
             continue
-        student = entry.stem if entry.is_file() and entry.suffix.lower() == ".zip" else entry.name
-        by_student.setdefault(student, []).append(entry)
+        by_student.setdefault(student_id(entry), []).append(entry)
     submissions = []
     for student, entries in sorted(by_student.items()):
         if len(entries) > 1:
-            shown = " and ".join(e.name for e in entries)
+            shown = " and ".join(readable(e.name) for e in entries)
             submissions.append(Submission(student, entries[0], error=f"two submissions for one student: {shown}"))
             continue
         submission = Submission(student, entries[0])
