@@ -169,3 +169,11 @@ def test_the_example_workflow_installs_a_trusted_grader_on_pull_request():
     assert not re.search(r"pip install[^\n]* (-e )?\.(\s|$)", code)  # never the pull request's own copy
     assert "git+${GRADER_REPO}@${GRADER_REF}" in code and "permissions:" in code
 
+
+def test_the_example_workflow_grades_inside_bubblewrap_on_ubuntu_24_04():
+    """Unprivileged bwrap fails there (AppArmor restricts user namespaces); as root it needs none."""
+    text = (REPO / "examples" / "github-classroom.yml").read_text()
+    code = "\n".join(line.split(" #")[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert re.search(r"apt-get install[^\n]* bubblewrap", code)
+    grading = next(line for line in code.splitlines() if "grade\" ci" in line or "grade ci" in line)
+    assert grading.lstrip().startswith("sudo -E env \"PATH=$PATH\"") or "apparmor_restrict_unprivileged_userns=0" in code
