@@ -8,8 +8,10 @@ The folders are the architecture, and the first is the trust boundary:
   ``containment`` (limits), ``bubblewrap``, the runtime ``watch`` and the ``fixtures`` graders
   build in a runner. It imports nothing below.
 - ``grading/``: the trusted side: the ``course``, the pytest ``plugin``, ``scoring``, the
-  ``engine``, the checker's proxy for a runner (``remote``) and the calls it ``served`` for it, ``checks``, ``mistakes``,
-  ``static_scan``, the built-in ``corpus`` and ``intake`` (reading submissions).
+  ``engine``, the checker's proxy for a runner (``remote``) and the calls it ``served`` for it,
+  ``checks``, ``mistakes``, ``static_scan``, the built-in ``corpus``, ``intake`` (reading
+  submissions) with ``zip_directory``, and ``student_text`` (student text made visible and
+  bounded, once).
 - ``batch/``: grading a class: ``journal``, ``workers``, the ``run`` loop and its ``outputs``.
 - ``formats/``: every view of a result (terminal, JSON, JUnit, HTML, Gradescope).
 - ``commands/``: one module per ``grade`` subcommand; ``errors`` holds the exit codes.

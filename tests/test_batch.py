@@ -137,6 +137,37 @@ def test_gradebook_cells_cannot_run_as_spreadsheet_formulas():
     assert parsed[1][0].startswith("'=") and parsed[2][-1] == "'-not a zip"
 
 
+def test_any_file_name_becomes_one_row_and_every_output_is_written(tmp_path):
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    undecodable = os.fsdecode(b"\xff\xfe student")
+    (subs / undecodable).mkdir()
+    (subs / undecodable / "rnn_step.py").write_bytes(reference("rnn_step"))
+    long_name = os.fsdecode(b"z" * 200 + "é".encode() * 25)  # 250 bytes: Linux allows 255 per name
+    for name in (b"-rf", b"a\nb", b"\x1b[2Jfake", b"-rf.zip"):
+        (subs / os.fsdecode(name)).mkdir()
+    (subs / long_name).write_bytes(b"not a zip")
+    out = tmp_path / "out"
+    result = run.run_batch(subs, out, ["rnn_step"], workers=1, quiet=True)
+
+    rows, reports, results = read_outputs(out)
+    assert len(rows) == len(result.rows) == 6  # "-rf" the folder and "-rf.zip" the folder: two ids
+    ids = [r["student"] for r in rows]
+    assert "\\xff\\xfe student" in ids and "a\\x0ab" in ids and "\\x1b[2Jfake" in ids
+    assert "'-rf" in ids  # the gradebook's formula guard
+    assert all(len(i) <= 200 and "\n" not in i and "\x1b" not in i for i in ids)
+    by_student = {r["student"]: r for r in rows}
+    assert by_student["\\xff\\xfe student"]["total"] == "7"
+    assert len(reports) == len(results) == 6
+    for stem in reports:
+        assert "/" not in stem and "\\" not in stem and stem[0] not in ".-" and len(stem.encode()) <= 200
+    assert (out / "report.html").read_text(encoding="utf-8").count("<tr><td>") >= 6
+
+    again = run.run_batch(subs, out, ["rnn_step"], workers=1, quiet=True)  # the ids are stable: nothing to redo
+    assert again.graded_now == 0 and again.reused == 1
+    assert sorted(p.name for p in (out / "reports").iterdir()) == sorted(f"{stem}.json" for stem in reports)
+
+
 # -- grading a class ----------------------------------------------------------------------------
 
 

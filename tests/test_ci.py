@@ -73,6 +73,39 @@ def test_student_output_cannot_inject_workflow_commands(workspace):
     assert f"::{token}::" in log.splitlines()
 
 
+def test_escape_sequences_a_submission_prints_reach_no_log_summary_or_junit(workspace, tmp_path):
+    (workspace / "exercises" / "rnn_step.py").write_text(textwrap.dedent('''
+        print("\\x1b[2J\\x1b[HTotal: 7/7 (100%)\\r\\u202e<script>x</script>")
+
+        def rnn_step(x_t, h_prev, Wxh, Whh, bh):
+            raise ValueError("\\x1b[2J\\x1b[H\\u202eTotal: 7/7 (100%)\\r<script>")
+    '''))
+    status, log = run(workspace, summary=tmp_path / "summary.md", junit=tmp_path / "junit.xml")
+    written = [log, (tmp_path / "summary.md").read_text(encoding="utf-8"), (tmp_path / "junit.xml").read_text(encoding="utf-8")]
+    for text in written:
+        assert not any(c in text for c in ("\x1b", "\r", "\u202e")), text
+    assert "\\x1b[2J" in log  # shown, as text
+
+
+def test_grading_without_a_sandbox_says_so_outside_the_stop_commands_block(workspace, tmp_path, monkeypatch):
+    from autograde import formats
+    from autograde.grading import engine
+
+    def unsandboxed(submission, exercises, options):
+        report = formats.from_json({"score": 0, "max_score": 0, "exercises": {}})
+        report.protections = {"mode": "fallback", "bubblewrap": "not installed", "runner_uid": False, "network_isolated": False}
+        return report
+
+    monkeypatch.setattr(engine, "grade", unsandboxed)
+    status, log = run(workspace, summary=tmp_path / "summary.md")
+    warnings = [line for line in commands_github_would_run(log) if line.startswith("::warning ")]
+    assert len(warnings) == 1 and warnings[0].startswith("::warning title=graded without a sandbox::")
+    assert "not installed" in warnings[0]
+    assert "without the bubblewrap sandbox" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    sandboxed = {"score": 0, "max_score": 0, "exercises": {}, "protections": {"mode": "sandbox"}}
+    assert ci.sandbox_warning(sandboxed) is None and "sandbox" not in ci.summary_markdown(sandboxed)
+
+
 def test_failed_checks_are_annotated_at_the_students_file_and_line(workspace):
     _, log = run(workspace)
     active = commands_github_would_run(log)
@@ -135,3 +168,12 @@ def test_the_example_workflow_installs_a_trusted_grader_on_pull_request():
     assert "grade ci" in text and "--junit" in text and "--fail-under" in text
     assert not re.search(r"pip install[^\n]* (-e )?\.(\s|$)", code)  # never the pull request's own copy
     assert "git+${GRADER_REPO}@${GRADER_REF}" in code and "permissions:" in code
+
+
+def test_the_example_workflow_grades_inside_bubblewrap_on_ubuntu_24_04():
+    """Unprivileged bwrap fails there (AppArmor restricts user namespaces); as root it needs none."""
+    text = (REPO / "examples" / "github-classroom.yml").read_text()
+    code = "\n".join(line.split(" #")[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert re.search(r"apt-get install[^\n]* bubblewrap", code)
+    grading = next(line for line in code.splitlines() if "grade\" ci" in line or "grade ci" in line)
+    assert grading.lstrip().startswith("sudo -E env \"PATH=$PATH\"") or "apparmor_restrict_unprivileged_userns=0" in code

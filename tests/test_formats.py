@@ -9,8 +9,10 @@ import pytest
 from autograde import formats
 from autograde.formats import gradescope, html, junit
 
-GRADESCOPE_TOP = {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests"}
-GRADESCOPE_TEST = {"name", "score", "max_score", "status", "output", "tags", "visibility", "number"}
+GRADESCOPE_TOP = {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests",
+                  "output_format", "test_output_format", "test_name_format"}
+GRADESCOPE_TEST = {"name", "score", "max_score", "status", "output", "tags", "visibility", "number",
+                   "output_format", "name_format"}
 
 
 def check(name, score, max_score, *, message="", hint="", visibility=None):
@@ -68,6 +70,7 @@ def test_gradescope_results_have_the_fields_and_values_gradescope_reads(report):
     assert set(results) == GRADESCOPE_TOP
     assert results["score"] == 8.5 and results["execution_time"] == 3
     assert results["stdout_visibility"] in gradescope.VISIBILITIES
+    assert results["output_format"] == "text" and all(t["output_format"] == "text" for t in results["tests"])
     graded = [t for t in results["tests"] if "score" in t]
     assert all(set(t) == GRADESCOPE_TEST for t in graded)
     assert sum(t["score"] for t in graded) == results["score"]

@@ -129,6 +129,16 @@ def test_an_upload_without_exercise_files_still_gets_valid_results(tmp_path):
     assert "no exercise files" in data["output"]
 
 
+def test_a_refused_upload_quotes_its_file_names_with_controls_made_visible(tmp_path):
+    wrapper = tmp_path / "submission" / "\x1b[2Jtotal 7 of 7"
+    wrapper.mkdir(parents=True)
+    (wrapper / "rnn_step.py").symlink_to("/etc/hostname")
+    grade_to_results(tmp_path / "submission", tmp_path / "results.json", ["rnn_step"])
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert "symbolic link" in data["output"] and "\x1b" not in data["output"] and "\\x1b[2J" in data["output"]
+    assert data["output_format"] == "text"
+
+
 def test_a_broken_grader_still_leaves_valid_results_and_fails_loudly(special_cased, tmp_path):
     folder = tmp_path / "broken_graders"
     folder.mkdir()

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 from autograde.batch.rows import Row
+
+MAX_FILE_STEM_BYTES = 200  # file systems take 255 bytes per name; ".json" and a margin fit
+
+
+def file_stem(student: str) -> str:
+    """The name of a student's files in reports/ and gradescope/: letters, digits and ``._-@+``
+    only, never a leading dot or dash, at most MAX_FILE_STEM_BYTES. A changed id gains a hash of
+    itself, so two ids never share a file and re-runs keep the same one."""
+    stem = "".join(c if c.isalnum() or c in "._-@+" else "_" for c in student)
+    if stem[:1] in ("", ".", "-"):
+        stem = "_" + stem
+    if stem == student and len(stem.encode()) <= MAX_FILE_STEM_BYTES:
+        return stem
+    digest = hashlib.sha256(student.encode()).hexdigest()[:12]
+    head = stem.encode()[: MAX_FILE_STEM_BYTES - len(digest) - 1].decode("utf-8", "ignore")
+    return f"{head}~{digest}"
 
 
 def _cell(value) -> str:
@@ -43,15 +60,15 @@ def error_report(status: str, exercise_max: dict[str, float]) -> dict:
 
 
 def write_outputs(out: Path, rows: list[Row], exercise_max: dict[str, float]) -> None:
-    """gradebook.csv, reports/<student>.json, gradescope/<student>.json and report.html."""
+    """gradebook.csv, reports/<file_stem>.json, gradescope/<file_stem>.json and report.html."""
     from autograde.formats import gradescope, html, write_atomically
 
     write_atomically(out / "gradebook.csv", gradebook_csv(rows, exercise_max))
-    students = {row.student for row in rows}
+    stems = {row.student: file_stem(row.student) for row in rows}
     for folder in ("reports", "gradescope"):
         (out / folder).mkdir(exist_ok=True)
         for stale in (out / folder).glob("*.json"):
-            if stale.stem not in students:
+            if stale.stem not in stems.values():
                 stale.unlink()
     for row in rows:
         if row.report is not None:
@@ -60,6 +77,6 @@ def write_outputs(out: Path, rows: list[Row], exercise_max: dict[str, float]) ->
         else:
             report = error_report(row.status, exercise_max)
             results = gradescope.error_results(f"This submission could not be graded: {row.status}")
-        write_atomically(out / "reports" / f"{row.student}.json", json.dumps(report, indent=2) + "\n")
-        gradescope.write(results, out / "gradescope" / f"{row.student}.json")
+        write_atomically(out / "reports" / f"{stems[row.student]}.json", json.dumps(report, indent=2) + "\n")
+        gradescope.write(results, out / "gradescope" / f"{stems[row.student]}.json")
     write_atomically(out / "report.html", html.render_class([r.as_dict() for r in rows], exercise_max))

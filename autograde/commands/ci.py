@@ -8,6 +8,10 @@ Everything a submission controls (what it printed, messages quoting its code) is
 between ``::stop-commands::TOKEN`` and ``::TOKEN::`` with a fresh random token, so no line of
 it can be read as a workflow command (``::set-output``, ``::error``, ``::add-mask``...). Our
 own annotations come after that block, each message escaped so it stays on one line.
+
+Grading without the bubblewrap sandbox (``grade doctor``'s fallback mode) is said twice: a
+``::warning`` annotation and a line at the top of the step summary, because a score from an
+unsandboxed run says less about what the submission could do.
 """
 
 from __future__ import annotations
@@ -84,6 +88,22 @@ def error_annotations(report: dict, submission: Path, workspace: Path) -> list[s
     return lines
 
 
+def sandbox_warning(report: dict) -> str | None:
+    """Why the report's submission ran outside the sandbox, or None when it ran inside."""
+    protections = report.get("protections") or {}
+    if protections.get("mode") == "sandbox":
+        return None
+    why = protections.get("bubblewrap") or "no record of how it was contained"
+    return (
+        f"The submission was graded without the bubblewrap sandbox ({why}): only rlimits, a process group "
+        "and timeouts contained it. Run the grader as root with bubblewrap installed (see the example workflow)."
+    )
+
+
+def warning_annotation(message: str) -> str:
+    return f"::warning title={escape_property('graded without a sandbox')}::{escape_data(message)}"
+
+
 # -- the step summary -------------------------------------------------------------------------
 
 
@@ -104,7 +124,11 @@ def summary_markdown(report: dict, *, fail_under: float | None = None) -> str:
     if fail_under is not None:
         verdict = " — below" if percent(report) < fail_under else " — at or above"
         verdict += f" the required {fail_under:g}%"
-    lines = [f"## Autograder: {total}{verdict}", "", "| exercise | score | failed checks |", "| --- | ---: | ---: |"]
+    lines = [f"## Autograder: {total}{verdict}", ""]
+    warning = sandbox_warning(report)
+    if warning is not None:
+        lines += [f"> ⚠️ {warning}", ""]
+    lines += ["| exercise | score | failed checks |", "| --- | ---: | ---: |"]
     for name, exercise in report["exercises"].items():
         failed = sum(t["status"] != "passed" for t in exercise["tests"] if t["name"] != HIDDEN_CHECKS)
         hidden = next((t for t in exercise["tests"] if t["name"] == HIDDEN_CHECKS), None)
@@ -166,6 +190,9 @@ def run_ci(
     finally:
         print(resume_commands(token), file=out, flush=True)
     workspace = workspace or Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+    warning = sandbox_warning(view)
+    if warning is not None:
+        print(warning_annotation(warning), file=out)
     for line in error_annotations(view, submission, workspace):
         print(line, file=out)
     summary = summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)

@@ -40,7 +40,7 @@ def grade_to_results(
 ) -> dict:
     """Grade ``submission`` and write Gradescope's results to ``results_path``; returns them."""
     from autograde.formats import gradescope as results_format
-    from autograde.grading import intake
+    from autograde.grading import intake, student_text
 
     started = time.monotonic()
     data = results_format.error_results(f"The autograder stopped before it could grade this submission. {NOT_YOUR_FAULT}")
@@ -54,8 +54,8 @@ def grade_to_results(
         try:
             files = intake.collect(Path(submission))
         except BadSubmission as error:
-            data = results_format.error_results(
-                f"Your submission could not be graded: {error}. Upload your exercise files "
+            data = results_format.error_results(  # the reason may quote the upload's file names
+                f"Your submission could not be graded: {student_text.message(error)}. Upload your exercise files "
                 f"({', '.join(f'{name}.py' for name in exercises[:3])}, ...) or the repository that holds exercises/.",
                 execution_time=time.monotonic() - started,
             )

@@ -5,6 +5,10 @@ Top level: ``score``, ``execution_time``, ``output``, ``visibility``, ``stdout_v
 ``output``, ``tags``, ``visibility`` (hidden, after_due_date, after_published, visible) and
 ``number``. A missing or malformed file shows students "The autograder failed to execute",
 so ``write`` validates what it writes and falls back to a valid zero-score result.
+
+Every text is declared ``text`` (``output_format``, ``test_output_format``, ``test_name_format``
+at the top, ``output_format`` and ``name_format`` per test): Gradescope's default,
+``simple_format``, renders HTML, and messages quote what the submission wrote.
 """
 
 from __future__ import annotations
@@ -18,9 +22,13 @@ from autograde.formats import (
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 STATUSES = ("passed", "failed")
+OUTPUT_FORMATS = ("text", "html", "simple_format", "md", "ansi")
+TEXT = "text"  # shown as it is, never rendered
 MAX_OUTPUT_CHARS = 8000  # per printed output shown in the top-level text
-TOP_LEVEL = {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests"}
-TEST_FIELDS = {"name", "score", "max_score", "status", "output", "tags", "visibility", "number"}
+AS_TEXT = {"output_format": TEXT, "test_output_format": TEXT, "test_name_format": TEXT}
+TEST_AS_TEXT = {"output_format": TEXT, "name_format": TEXT}
+TOP_LEVEL = {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests", *AS_TEXT}
+TEST_FIELDS = {"name", "score", "max_score", "status", "output", "tags", "visibility", "number", *TEST_AS_TEXT}
 
 
 def _test_output(test: dict) -> str:
@@ -46,6 +54,7 @@ def results(report: dict, *, execution_time: float | None = None) -> dict:
                 "tags": [name],
                 "visibility": test.get("visibility", VISIBLE),
                 "number": f"{number}.{index}",
+                **TEST_AS_TEXT,
             })
         summary = hidden_summary(exercise["tests"])
         if summary is not None:
@@ -58,6 +67,7 @@ def results(report: dict, *, execution_time: float | None = None) -> dict:
                 "tags": [name],
                 "visibility": VISIBLE,
                 "number": f"{number}.0",
+                **TEST_AS_TEXT,
             })
             if summary["hidden_failed"]:
                 lines.append(f"{name}: {summary['message'].split('.')[0]}.")
@@ -71,6 +81,7 @@ def results(report: dict, *, execution_time: float | None = None) -> dict:
         "visibility": VISIBLE,
         "stdout_visibility": "hidden",  # run_autograder's own log is for the instructor
         "tests": tests,
+        **AS_TEXT,
     }
 
 
@@ -83,6 +94,7 @@ def error_results(message: str, *, execution_time: float | None = None) -> dict:
         "visibility": VISIBLE,
         "stdout_visibility": "hidden",
         "tests": [],
+        **AS_TEXT,
     }
 
 
@@ -99,6 +111,9 @@ def problems(data) -> list[str]:
         found.append(f"stdout_visibility {data.get('stdout_visibility')!r} is not one of {VISIBILITIES}")
     if not isinstance(data.get("output", ""), str):
         found.append("output is not a string")
+    for key in AS_TEXT:
+        if data.get(key, TEXT) not in OUTPUT_FORMATS:
+            found.append(f"{key} {data.get(key)!r} is not one of {OUTPUT_FORMATS}")
     tests = data.get("tests", [])
     if not isinstance(tests, list):
         return [*found, "tests is not a list"]
@@ -117,6 +132,9 @@ def problems(data) -> list[str]:
             found.append(f"tests[{i}].visibility {test.get('visibility')!r} is not one of {VISIBILITIES}")
         if not isinstance(test.get("output", ""), str) or not isinstance(test.get("number", ""), str):
             found.append(f"tests[{i}].output or number is not a string")
+        for key in TEST_AS_TEXT:
+            if test.get(key, TEXT) not in OUTPUT_FORMATS:
+                found.append(f"tests[{i}].{key} {test.get(key)!r} is not one of {OUTPUT_FORMATS}")
         if not isinstance(test.get("tags", []), list):
             found.append(f"tests[{i}].tags is not a list")
     return found

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograde.errors import BadSubmission
+from autograde.grading import student_text, zip_directory
 
 MAX_FILE_BYTES = 1 << 20  # one exercise module; a real one is a few KiB
 MAX_ZIP_BYTES = 256 << 20
 MAX_ZIP_MEMBERS = 10_000
+MAX_ZIP_DIRECTORY_BYTES = 4 << 20  # the central directory of MAX_ZIP_MEMBERS entries with long names
 IGNORED_NAMES = ("__MACOSX",)
 
 
@@ -121,47 +123,62 @@ def collect_zip(archive: Path, names: tuple[str, ...]) -> dict[str, bytes]:
     try:
         if archive.stat().st_size > MAX_ZIP_BYTES:
             raise BadSubmission(f"the zip file is larger than {MAX_ZIP_BYTES >> 20} MiB")
-        with zipfile.ZipFile(archive) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_ZIP_MEMBERS:
-                raise BadSubmission(f"the zip file has more than {MAX_ZIP_MEMBERS} entries")
-            members: dict[str, list] = {}
-            tops = set()
-            for info in infos:
-                path = _member_path(info)
-                if path is None or not all(_visible(part) for part in path.parts):
-                    continue
-                members.setdefault(str(path), []).append(info)
-                if len(path.parts) > 1:
-                    tops.add(path.parts[0])
-            prefixes = ["", "exercises/"]
-            if len(tops) == 1:
-                (top,) = tops
-                prefixes += [f"{top}/", f"{top}/exercises/"]
-            for prefix in prefixes:
-                present = [n for n in names if f"{prefix}{n}.py" in members]
-                if not present:
-                    continue
-                files = {}
-                for name in present:
-                    found = members[f"{prefix}{name}.py"]
-                    if len(found) > 1:
-                        raise BadSubmission(f"the zip file holds {prefix}{name}.py {len(found)} times")
-                    if found[0].file_size > MAX_FILE_BYTES:
-                        raise BadSubmission(f"{prefix}{name}.py is larger than {MAX_FILE_BYTES >> 20} MiB")
-                    with zf.open(found[0]) as stream:
-                        data = stream.read(MAX_FILE_BYTES + 1)  # the header's size may lie
-                    if len(data) > MAX_FILE_BYTES:
-                        raise BadSubmission(f"{prefix}{name}.py is larger than {MAX_FILE_BYTES >> 20} MiB")
-                    files[name] = data
-                return files
-            return {}
+        with open(archive, "rb") as fp:
+            _check_directory(fp)
+            return _collect_zip(zipfile.ZipFile(fp), names)
     except BadSubmission:
         raise
+    except zip_directory.BadDirectory as error:
+        raise BadSubmission(f"the zip file could not be read: {error}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError, OSError, ValueError) as error:
         raise BadSubmission(f"the zip file could not be read ({type(error).__name__}: {error})") from None
     except Exception as error:  # noqa: BLE001 - zlib and friends: a broken archive is a row, not a crash
         raise BadSubmission(f"the zip file could not be read ({type(error).__name__}: {error})") from None
+
+
+def _check_directory(fp) -> None:
+    """Refuse a zip whose central directory is too large before zipfile parses it."""
+    directory = zip_directory.locate(fp)
+    if directory.size > MAX_ZIP_DIRECTORY_BYTES:
+        raise BadSubmission(f"the zip file's directory is larger than {MAX_ZIP_DIRECTORY_BYTES >> 20} MiB")
+    if directory.entries > MAX_ZIP_MEMBERS or zip_directory.count_entries(fp, directory) > MAX_ZIP_MEMBERS:
+        raise BadSubmission(f"the zip file has more than {MAX_ZIP_MEMBERS} entries")
+
+
+def _collect_zip(zf, names: tuple[str, ...]) -> dict[str, bytes]:
+    """The exercise files among a parsed zip's members (``_check_directory`` bounded how many)."""
+    with zf:
+        members: dict[str, list] = {}
+        tops = set()
+        for info in zf.infolist():
+            path = _member_path(info)
+            if path is None or not all(_visible(part) for part in path.parts):
+                continue
+            members.setdefault(str(path), []).append(info)
+            if len(path.parts) > 1:
+                tops.add(path.parts[0])
+        prefixes = ["", "exercises/"]
+        if len(tops) == 1:
+            (top,) = tops
+            prefixes += [f"{top}/", f"{top}/exercises/"]
+        for prefix in prefixes:
+            present = [n for n in names if f"{prefix}{n}.py" in members]
+            if not present:
+                continue
+            files = {}
+            for name in present:
+                found = members[f"{prefix}{name}.py"]
+                if len(found) > 1:
+                    raise BadSubmission(f"the zip file holds {prefix}{name}.py {len(found)} times")
+                if found[0].file_size > MAX_FILE_BYTES:
+                    raise BadSubmission(f"{prefix}{name}.py is larger than {MAX_FILE_BYTES >> 20} MiB")
+                with zf.open(found[0]) as stream:
+                    data = stream.read(MAX_FILE_BYTES + 1)  # the header's size may lie
+                if len(data) > MAX_FILE_BYTES:
+                    raise BadSubmission(f"{prefix}{name}.py is larger than {MAX_FILE_BYTES >> 20} MiB")
+                files[name] = data
+            return files
+        return {}
 
 
 def collect(path: Path, names: tuple[str, ...] | None = None) -> dict[str, bytes]:
@@ -180,6 +197,18 @@ def collect(path: Path, names: tuple[str, ...] | None = None) -> dict[str, bytes
     return files
 
 
+def readable(file_name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 as ``\\xNN`` (Linux names may hold any byte)."""
+    return os.fsencode(file_name).decode("utf-8", "backslashreplace")
+
+
+def student_id(entry: Path) -> str:
+    """The id of the student an entry of the submissions folder belongs to: its name without
+    ``.zip``, readable, one line, bounded; the same name gives the same id on every run."""
+    name = entry.name[:-4] if entry.is_file() and entry.suffix.lower() == ".zip" else entry.name
+    return student_text.name(readable(name))
+
+
 def find_submissions(folder: Path, *, skip: Path | None = None) -> list[Submission]:
     """One Submission per entry of ``folder`` (sorted by student id), each read or marked bad."""
     names = contract_names()
@@ -187,12 +216,11 @@ def find_submissions(folder: Path, *, skip: Path | None = None) -> list[Submissi
     for entry in sorted(folder.iterdir()):
         if not _visible(entry.name) or (skip is not None and entry.resolve() == skip.resolve()):
             continue
-        student = entry.stem if entry.is_file() and entry.suffix.lower() == ".zip" else entry.name
-        by_student.setdefault(student, []).append(entry)
+        by_student.setdefault(student_id(entry), []).append(entry)
     submissions = []
     for student, entries in sorted(by_student.items()):
         if len(entries) > 1:
-            shown = " and ".join(e.name for e in entries)
+            shown = " and ".join(readable(e.name) for e in entries)
             submissions.append(Submission(student, entries[0], error=f"two submissions for one student: {shown}"))
             continue
         submission = Submission(student, entries[0])

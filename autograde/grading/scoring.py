@@ -2,12 +2,17 @@
 
 Nothing a runner prints is read here. A test that was planned but has no outcome (it never
 ran) scores zero, and so does every outcome other than "passed".
+
+This is also where student text enters a report: every message and printed output goes through
+``student_text`` here, once, so every format (terminal, JSON, JUnit, HTML, CI, Gradescope, the
+batch's files) shows it with controls made visible and within the report's size limits.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from autograde.grading import student_text
 from autograde.grading.plugin import PlannedTest
 
 
@@ -92,9 +97,26 @@ class GradeReport:
         }
 
 
+def _line(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _fit(report: GradeReport) -> None:
+    """Cut the report's student text to ``MAX_REPORT_TEXT_CHARS`` in all, the longest first."""
+    exercises = list(report.exercises.values())
+    tests = [t for e in exercises for t in e.tests]
+    texts = student_text.within_budget([e.output for e in exercises] + [t.message for t in tests])
+    for exercise, text in zip(exercises, texts):
+        exercise.output = text
+    for test, text in zip(tests, texts[len(exercises):]):
+        test.message = text
+
+
 def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[str], outputs: dict[str, str]) -> GradeReport:
     outcomes = {test["nodeid"]: test for test in json_report.get("tests", [])}
-    report = GradeReport({name: ExerciseResult(name, output=outputs.get(name, "")) for name in exercises})
+    report = GradeReport(
+        {name: ExerciseResult(name, output=student_text.output(outputs.get(name, ""))) for name in exercises}
+    )
     for nodeid, plan in planned.items():
         outcome = outcomes.get(nodeid)
         metadata = (outcome or {}).get("metadata") or {}
@@ -113,12 +135,13 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
                 score=plan.points if status == "passed" else 0.0,
                 max_score=plan.points,
                 status=status,
-                message=message,
+                message=student_text.message(message),
                 hint=plan.hint,
                 visibility=plan.visibility,
                 mistake=mistake,
                 mistake_name=mistake_name,
-                line=line,
+                line=_line(line),
             )
         )
+    _fit(report)
     return report
