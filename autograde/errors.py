@@ -7,6 +7,7 @@ the same for every subcommand (README, "Exit codes"):
   1  the total is below --fail-under (grade train: the student's code failed)
   2  usage error (click.UsageError): unknown exercise, missing folder, bad option
   3  grading itself failed (a broken grader suite or installation), not the submission
+  4  refused: runners could not be separated from the grading user (see --allow-unsandboxed)
   130  interrupted (Ctrl-C); a batch resumes from its journal
 """
 
@@ -17,6 +18,7 @@ import click
 EXIT_BELOW_THRESHOLD = 1
 EXIT_USAGE = 2
 EXIT_GRADING_FAILED = 3
+EXIT_UNSEPARATED = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -24,6 +26,12 @@ class GraderBroken(click.ClickException):
     """Grading itself could not run (a broken grader suite, pytest failing): not a score of zero."""
 
     exit_code = EXIT_GRADING_FAILED
+
+
+class Unseparated(click.ClickException):
+    """An official mode (batch, Gradescope, CI) where a submission would run as the grading user."""
+
+    exit_code = EXIT_UNSEPARATED
 
 
 class BelowThreshold(click.ClickException):

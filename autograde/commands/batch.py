@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from autograde.commands.options import (
-    exercise_option, extra_graders_option, memory_option, resolve_exercises, timeout_option,
+    allow_unsandboxed_option, exercise_option, extra_graders_option, memory_option, require_separation, resolve_exercises,
+    timeout_option,
 )
 
 
@@ -21,7 +22,8 @@ from autograde.commands.options import (
 @timeout_option
 @memory_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; print only the summary line.")
-def command(submissions, out, workers, exercise_names, extra_graders, timeout, memory_mib, quiet):
+@allow_unsandboxed_option
+def command(submissions, out, workers, exercise_names, extra_graders, timeout, memory_mib, quiet, allow_unsandboxed):
     """Grade every submission in SUBMISSIONS (folders and/or .zip files, named by student id).
 
     Re-running the same command grades only submissions that are new or changed since the last
@@ -31,6 +33,7 @@ def command(submissions, out, workers, exercise_names, extra_graders, timeout, m
     from autograde.formats import percent
 
     exercises = resolve_exercises(exercise_names)
+    require_separation(allow_unsandboxed)
     result = run_batch(
         submissions, out, exercises, workers=workers, timeout=timeout, memory_bytes=memory_mib << 20,
         extra_graders=extra_graders, quiet=quiet,

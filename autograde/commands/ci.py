@@ -25,7 +25,9 @@ from pathlib import Path
 import click
 
 from autograde.formats import HIDDEN_CHECKS, percent, points, student_view, title
-from autograde.commands.options import memory_option, resolve_exercises, starts_engine, timeout_option
+from autograde.commands.options import (
+    allow_unsandboxed_option, memory_option, require_separation, resolve_exercises, starts_engine, timeout_option,
+)
 from autograde.errors import EXIT_BELOW_THRESHOLD
 from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
 
@@ -219,9 +221,11 @@ def run_ci(
               help="Append the markdown summary here. [default: $GITHUB_STEP_SUMMARY when set]")
 @timeout_option
 @memory_option
-def command(names, submission, junit, fail_under, summary, timeout, memory_mib):
+@allow_unsandboxed_option
+def command(names, submission, junit, fail_under, summary, timeout, memory_mib, allow_unsandboxed):
     """Grade a pull request's submission for GitHub Actions (summary, annotations, JUnit)."""
     exercises = resolve_exercises(names)
+    require_separation(allow_unsandboxed)
     status = run_ci(
         submission.resolve(), exercises, junit=junit, fail_under=fail_under, summary=summary,
         timeout=timeout, memory_bytes=memory_mib << 20,

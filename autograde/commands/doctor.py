@@ -5,6 +5,25 @@ from __future__ import annotations
 import click
 
 
+def protection_rows(found) -> list[tuple[str, bool, str]]:
+    """(protection, active, why not) for every protection SECURITY.md describes."""
+    from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
+
+    sandboxed = found.mode == "sandbox"
+    return [
+        ("separate runner process per exercise, plain data only", True, ""),
+        (f"wall-clock timeout per call ({DEFAULT_TIMEOUT:g} s) and a deadline on every wait", True, ""),
+        (f"memory cap ({DEFAULT_MEMORY_BYTES >> 20} MiB), output truncated, no stdin", True, ""),
+        ("runner inherits no descriptor and starts from a clean environment", True, ""),
+        ("bubblewrap sandbox: course files, homes and /tmp invisible, host read-only", sandboxed, found.bubblewrap or ""),
+        ("runner drops to its own unprivileged uid", found.runner_uid, found.uid_note),
+        ("own pid and IPC namespaces per runner: nothing it starts outlives it", found.runner_namespaces, found.namespace_note),
+        ("no network", found.network_isolated, "" if found.network_isolated else "needs bubblewrap, or root on Linux"),
+        ("official modes (batch, gradescope, ci) allowed without --allow-unsandboxed", found.separated,
+         "" if found.separated else "runners would run as the grading user"),
+    ]
+
+
 @click.command("doctor")
 def command():
     """Show which protections grading has on this machine, and how to get the missing ones."""
@@ -15,25 +34,14 @@ def command():
     from rich.table import Table
 
     from autograde.sandbox import bubblewrap
-    from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
 
     found = bubblewrap.detect()
-    strong = found.mode == "sandbox"
-    rows = [
-        ("separate runner process per exercise, plain data only", True, ""),
-        (f"wall-clock timeout per call ({DEFAULT_TIMEOUT:g} s), process group killed", True, ""),
-        (f"memory cap ({DEFAULT_MEMORY_BYTES >> 20} MiB), output truncated, no stdin, scrubbed environment", True, ""),
-        ("bubblewrap sandbox: course files, homes and /tmp invisible, host read-only", strong, found.bubblewrap or ""),
-        ("own pid namespace: the checker is invisible, leftovers die with the sandbox", strong, ""),
-        ("no network", found.network_isolated, "" if found.network_isolated else "needs bubblewrap, or root on Linux"),
-        ("runner drops to its own unprivileged uid", found.runner_uid, "" if found.runner_uid else "needs bubblewrap and root"),
-    ]
     table = Table(title=f"Grading protections on {platform.system()} ({'root' if os.geteuid() == 0 else 'user'}): mode {found.mode}")
     table.add_column("protection")
     table.add_column("active", justify="center")
     table.add_column("note")
-    for name, active, note in rows:
+    for name, active, note in protection_rows(found):
         table.add_row(name, "[green]yes[/]" if active else "[red]no[/]", note)
     Console().print(table)
-    if not strong:
+    if found.mode != "sandbox":
         click.echo("See SECURITY.md for what the fallback mode leaves open.")

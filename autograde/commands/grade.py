@@ -83,6 +83,10 @@ def _grade(exercises, folder, reference, json_path, fail_under, timeout, memory_
     from autograde.grading import engine
 
     console = Console(stderr=True)
+    from autograde.sandbox import bubblewrap
+
+    if not bubblewrap.detect().separated:
+        console.print("[yellow]warning:[/] your code runs as you, without a sandbox (install bubblewrap for one); see `grade doctor`.")
     options = engine.Options(timeout=timeout, memory_bytes=memory_mib << 20, extra_graders=extra_graders)
     with console.status("Starting...") as status:
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import click
 
 from autograde.commands.options import (
-    exercise_option, extra_graders_option, memory_option, resolve_exercises, timeout_option,
+    allow_unsandboxed_option, exercise_option, extra_graders_option, memory_option, require_separation, resolve_exercises,
+    timeout_option,
 )
 from autograde.errors import BadSubmission, GraderBroken
 from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
@@ -87,9 +88,20 @@ def grade_to_results(
 @extra_graders_option
 @timeout_option
 @memory_option
-def command(submission, results_path, exercise_names, extra_graders, timeout, memory_mib):
+@allow_unsandboxed_option
+def command(submission, results_path, exercise_names, extra_graders, timeout, memory_mib, allow_unsandboxed):
     """Grade a Gradescope submission and write results.json (run by gradescope/run_autograder)."""
+    from autograde.errors import Unseparated
+    from autograde.formats import gradescope as results_format
+
     exercises = resolve_exercises(exercise_names)
+    try:
+        require_separation(allow_unsandboxed)
+    except Unseparated:
+        results_format.write(results_format.error_results(
+            f"The autograder refused to run your code without isolation on this machine. {NOT_YOUR_FAULT}"
+        ), Path(results_path))
+        raise
     try:
         grade_to_results(
             submission, results_path, exercises, timeout=timeout, memory_bytes=memory_mib << 20, extra_graders=extra_graders,

@@ -31,6 +31,27 @@ exercise_option = click.option(
 )
 
 
+allow_unsandboxed_option = click.option(
+    "--allow-unsandboxed", is_flag=True,
+    help="Grade even where runners cannot be separated from the grading user (no bubblewrap and not root): "
+    "a submission could then change this machine's files, including results.",
+)
+
+
+def require_separation(allowed: bool) -> None:
+    """Official grading refuses to let a submission run as the grading user, unless told to."""
+    from autograde.errors import Unseparated
+    from autograde.sandbox import bubblewrap
+
+    found = bubblewrap.detect()
+    if not found.separated and not allowed:
+        raise Unseparated(
+            f"runners cannot be separated from the grading user here (bubblewrap: {found.bubblewrap}; "
+            f"own uid: {found.uid_note}). Install bubblewrap or run as root; or pass --allow-unsandboxed "
+            "to grade anyway (see SECURITY.md). `grade doctor` shows what is missing."
+        )
+
+
 def resolve_exercises(names: tuple[str, ...]) -> list[str]:
     """The exercises asked for, in teaching order; an unknown name is a usage error (exit 2)."""
     from autograde.grading import course

@@ -11,6 +11,7 @@ rlimits, process groups and timeouts only (see SECURITY.md for what that leaves 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -34,6 +35,18 @@ class Protections:
     bubblewrap: str | None  # why it is or is not used
     runner_uid: bool  # runners drop to their own unprivileged uid
     network_isolated: bool
+    uid_note: str = ""  # why runners keep the grading user's uid, when they do
+    runner_namespaces: bool = False  # each runner gets pid and IPC namespaces of its own
+    namespace_note: str = ""  # why not, when not
+
+    @property
+    def separated(self) -> bool:
+        """Runners cannot touch the grading user's files or processes: a sandbox, or a uid of their own.
+
+        Without either, a submission runs as the grading user, so the official modes (batch,
+        Gradescope, CI) refuse unless told ``--allow-unsandboxed``.
+        """
+        return self.mode == "sandbox" or self.runner_uid
 
     def to_json(self) -> dict:
         return {
@@ -41,6 +54,8 @@ class Protections:
             "bubblewrap": self.bubblewrap,
             "runner_uid": self.runner_uid,
             "network_isolated": self.network_isolated,
+            "separated": self.separated,
+            "runner_namespaces": self.runner_namespaces,
         }
 
 
@@ -52,6 +67,23 @@ def _python_roots() -> list[Path]:
 
 def _autograde_dir() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def engine_root() -> Path:
+    """The folder that holds the ``autograde`` package (what a fork server needs on sys.path)."""
+    return _autograde_dir().parent
+
+
+def unreadable_by_others() -> str | None:
+    """The first folder of the Python installation or the engine that another uid cannot enter."""
+    import stat
+
+    for path in [*_python_roots(), _autograde_dir()]:
+        for folder in [*reversed(path.parents), path]:
+            with contextlib.suppress(OSError):
+                if not os.stat(folder).st_mode & stat.S_IXOTH:
+                    return str(folder)
+    return None
 
 
 def command(python_args: list[str]) -> list[str]:
@@ -89,15 +121,39 @@ def command(python_args: list[str]) -> list[str]:
     return args
 
 
+NAMESPACE_PROBE = (
+    "import sys; from autograde.sandbox.containment import new_process_namespaces; "
+    "sys.exit(0 if new_process_namespaces() else 3)"
+)
+NO_NAMESPACES = 3
+
+
+def _namespaces(probe_returncode: int) -> tuple[bool, str]:
+    if probe_returncode == 0:
+        return True, ""
+    return False, "this kernel refuses new pid namespaces here (needs root or unprivileged user namespaces)"
+
+
 @functools.cache
 def detect() -> Protections:
-    """Probe once whether bubblewrap works here (a 5 ms dry run)."""
+    """Probe once whether bubblewrap works here, and whether runners get namespaces of their own
+    (two dry runs of a few ms each)."""
     root = os.geteuid() == 0
     linux = sys.platform.startswith("linux")
     network = linux and root  # the fallback still gives each runner its own network namespace as root
 
     def fallback(reason: str) -> Protections:
-        return Protections("fallback", reason, False, network)
+        namespaces = (
+            _namespaces(subprocess.run([sys.executable, "-c", NAMESPACE_PROBE], env={"PYTHONPATH": str(engine_root())},
+                                       capture_output=True, timeout=30).returncode)
+            if linux else (False, "only on Linux")
+        )
+        if not root:
+            return Protections("fallback", reason, False, network, "needs root (or the sandbox)", *namespaces)
+        unreadable = unreadable_by_others()
+        if unreadable:
+            return Protections("fallback", reason, False, network, f"another uid cannot read {unreadable}", *namespaces)
+        return Protections("fallback", reason, True, network, "", *namespaces)
 
     if os.environ.get(DISABLE_VARIABLE, "").lower() in ("off", "0", "no"):
         return fallback(f"disabled by {DISABLE_VARIABLE}")
@@ -105,7 +161,8 @@ def detect() -> Protections:
         return fallback("only on Linux")
     if shutil.which("bwrap") is None:
         return fallback("not installed (Debian/Ubuntu: apt-get install bubblewrap)")
-    probe = subprocess.run(command(["-c", "pass"]), capture_output=True, text=True, timeout=30)
-    if probe.returncode != 0:
+    probe = subprocess.run(command(["-c", NAMESPACE_PROBE]), capture_output=True, text=True, timeout=30)
+    if probe.returncode not in (0, NO_NAMESPACES):
         return fallback(f"installed but cannot run here: {probe.stderr.strip()[:200]}")
-    return Protections("sandbox", shutil.which("bwrap"), root, True)
+    return Protections("sandbox", shutil.which("bwrap"), root, True, "" if root else "as a normal user, runners keep its uid inside the sandbox",
+                       *_namespaces(probe.returncode))

@@ -19,6 +19,9 @@ from autograde.sandbox.protocol import DEFAULT_FILE_BYTES, DEFAULT_MEMORY_BYTES
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
 MAX_PROCESSES = 64
 SAFE_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
@@ -52,6 +55,51 @@ def isolate_network() -> None:
             ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)
 
 
+def _unshare(flags: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    with contextlib.suppress(OSError, AttributeError):
+        return ctypes.CDLL(None, use_errno=True).unshare(flags) == 0
+    return False
+
+
+def _map_own_ids() -> None:
+    """In a user namespace we made, keep our own uid and gid (unmapped ones cannot create files)."""
+    uid, gid = os.geteuid(), os.getegid()
+    with open("/proc/self/setgroups", "w") as stream:
+        stream.write("deny")
+    with open("/proc/self/uid_map", "w") as stream:
+        stream.write(f"{uid} {uid} 1")
+    with open("/proc/self/gid_map", "w") as stream:
+        stream.write(f"{gid} {gid} 1")
+
+
+def new_process_namespaces() -> bool:
+    """Put this process's next child in a pid and an IPC namespace of its own.
+
+    The child is the namespace's init: when it ends, the kernel kills everything it started,
+    whatever the shape of its process tree, and no SysV queue, semaphore or shared memory
+    outlives it. As root (or with CAP_SYS_ADMIN) directly; otherwise inside a user namespace of
+    our own, where Linux allows it. False where neither works.
+    """
+    if _unshare(CLONE_NEWPID | CLONE_NEWIPC):
+        return True
+    if _unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC):
+        with contextlib.suppress(OSError):
+            _map_own_ids()
+            return True
+    return False
+
+
+def close_inherited_descriptors(keep: set[int]) -> None:
+    """Close every descriptor but stdin, stdout, stderr and ``keep``: a runner inherits nothing."""
+    fds = sorted(int(fd) for fd in os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else range(3, 4096)
+    for fd in fds:
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
 def drop_privileges(uid: int) -> None:
     """Become an unprivileged user: no access to root's files, no signals to other processes."""
     set_limit(resource.RLIMIT_NPROC, MAX_PROCESSES)  # counted per uid: a fork bomb stops here
@@ -60,7 +108,8 @@ def drop_privileges(uid: int) -> None:
     os.setuid(uid)
 
 
-def contain(output_fd: int, limits: dict, workdir: Path) -> None:
+def contain(output_fd: int, keep_fd: int, limits: dict, workdir: Path) -> None:
+    """Limit this process before any student code runs; ``keep_fd`` is its channel to the checker."""
     os.setsid()  # its own process group, so one killpg ends it and anything it started
     die_with_parent()
     isolate_network()
@@ -70,6 +119,7 @@ def contain(output_fd: int, limits: dict, workdir: Path) -> None:
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
     os.close(output_fd)
+    close_inherited_descriptors(keep={keep_fd})
     set_limit(resource.RLIMIT_DATA, int(limits.get("memory_bytes", DEFAULT_MEMORY_BYTES)))
     set_limit(resource.RLIMIT_FSIZE, int(limits.get("file_bytes", DEFAULT_FILE_BYTES)))
     set_limit(resource.RLIMIT_CORE, 0)
@@ -81,6 +131,6 @@ def contain(output_fd: int, limits: dict, workdir: Path) -> None:
     tempfile.tempdir = str(workdir)  # the parent may have cached its own (torch asks for one lazily)
     # The process we were forked from may have swapped sys.stdout (pytest's capture does):
     # print() must reach the pipe the checker reads, whatever the parent's streams were.
-    sys.stdin = open(os.devnull)  # noqa: SIM115 - these live as long as the process
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - /dev/null; these live as long as the process
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115

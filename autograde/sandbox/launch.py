@@ -29,9 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograde.sandbox import bubblewrap
-from autograde.sandbox.protocol import COURSE_PACKAGES
 
 MAX_REQUEST_BYTES = 16 << 20
+CONTROL_SECONDS = 30.0
+"""The longest a fork server may take to answer; one that does not is replaced."""
+START_SECONDS = 120.0
+"""The longest a new fork server may take to import torch and say it is ready."""
 
 
 @dataclass
@@ -134,6 +137,7 @@ class Zygote:
         from autograde.sandbox import runner  # imported once here, inherited by every runner
 
         runner.warm_up()
+        self.control.send(json.dumps({"ready": True}).encode())
 
         while True:
             try:
@@ -165,19 +169,23 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             self.control.close()
-            runner.run_child(socket.socket(fileno=fds[0]), fds[1], request["config"], limits, workdir)
+            _run_alone(lambda: runner.run_child(socket.socket(fileno=fds[0]), fds[1], request["config"], limits, workdir), fds)
         for fd in fds:
             os.close(fd)
         self.runners[pid] = (workdir, uid)
         return {"pid": pid}
 
     def reap(self, pid: int) -> dict:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            status = None
+        status = _wait_briefly(pid)  # a runner the checker hung up on ends by itself at once
+        if status is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+            try:
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:
+                status = None
         workdir, uid = self.runners.pop(pid, (None, None))
         if uid is not None:
             _kill_uid(uid)
@@ -188,63 +196,112 @@ class Zygote:
         return {"status": status}
 
 
-def _clean_enough_to_fork() -> bool:
-    return sys.platform.startswith("linux") and not any(
-        name.partition(".")[0] in (*COURSE_PACKAGES, "exercises") for name in sys.modules
-    )
+def _run_alone(start_runner, channel: list[int]) -> None:
+    """Become the runner's parent in pid and IPC namespaces of its own, then end as it ended.
+
+    The runner is the namespaces' init: when it dies (or this process, whose death it follows),
+    the kernel kills everything it started, and its SysV objects go with it.
+    """
+    from autograde.sandbox import containment
+
+    containment.die_with_parent()
+    if not containment.new_process_namespaces():
+        start_runner()  # never returns; the fork server's sweeps are then the only cleanup
+    inner = os.fork()
+    if inner == 0:
+        containment.die_with_parent()
+        start_runner()
+    for fd in channel:  # only the runner holds its channel: its death is the checker's EOF
+        os.close(fd)
+    containment.set_limit(containment.resource.RLIMIT_CORE, 0)
+    _, status = os.waitpid(inner, 0)
+    if os.WIFSIGNALED(status):
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
-def _start_zygote(protections: bubblewrap.Protections) -> tuple[socket.socket, int | subprocess.Popen]:
+def _wait_briefly(pid: int, seconds: float = 0.2) -> int | None:
+    """The wait status of ``pid`` if it ends within ``seconds``, else None."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        with contextlib.suppress(ChildProcessError):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.002)
+
+
+def zygote_environment() -> dict[str, str]:
+    """The whole environment a fork server starts with: nothing of the grading user's (secrets,
+    GITHUB_*, paths), since /proc/self/environ keeps what a process was started with."""
+    from autograde.sandbox.containment import SAFE_ENVIRONMENT
+
+    return {**SAFE_ENVIRONMENT, "PYTHONPATH": str(bubblewrap.engine_root()), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _start_zygote(protections: bubblewrap.Protections, control_seconds: float) -> tuple[socket.socket, subprocess.Popen]:
+    """A fork server in a fresh interpreter (inside bubblewrap where it works), started from a clean
+    environment with nothing inherited but its control socket."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     zygote_args = ["-m", "autograde.sandbox.launch", "zygote", str(theirs.fileno())]
     if protections.mode == "sandbox":
         command = bubblewrap.command(zygote_args)
-    elif _clean_enough_to_fork():
-        import torch
-
-        torch.set_num_threads(1)  # before the first op: forking after threads hangs
-        pid = os.fork()
-        if pid == 0:
-            ours.close()
-            from autograde.sandbox.containment import die_with_parent
-
-            die_with_parent()
-            try:
-                Zygote(theirs).serve_forever()
-            finally:
-                os._exit(0)
-        theirs.close()
-        return ours, pid
     else:
         command = [sys.executable, *zygote_args]
-    process = subprocess.Popen(command, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=zygote_environment(), start_new_session=True,
+    )
     theirs.close()
+    ours.settimeout(control_seconds)
     return ours, process
 
 
 class ForkServer:
     """Client of a zygote process; safe to share between threads. Restarts a zygote that died."""
 
-    def __init__(self, protections: bubblewrap.Protections):
+    def __init__(self, protections: bubblewrap.Protections, control_seconds: float = CONTROL_SECONDS):
         self.protections = protections
+        self.control_seconds = control_seconds
         self.lock = threading.Lock()
-        self.control, self.process = _start_zygote(protections)
+        self.control, self.process = _start_zygote(protections, control_seconds)
+        self.ready = False
         atexit.register(self.close)
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
         data = json.dumps(request).encode()
         for attempt in range(2):
             try:
+                self.wait_until_ready()
                 socket.send_fds(self.control, [data], list(fds))
                 reply = self.control.recv(1 << 16)
                 if reply:
                     return json.loads(reply)
-            except OSError:
+            except (OSError, ValueError):  # socket.timeout included: a stopped fork server
                 pass
-            if attempt == 0 and request["op"] == "spawn":
-                self.close()  # a submission may have killed it: never let that stop the others
-                self.control, self.process = _start_zygote(self.protections)
+            self.close(force=True)  # a submission may have killed or stopped it: never let that stop the others
+            self.control, self.process = _start_zygote(self.protections, self.control_seconds)
+            self.ready = False
+            if request["op"] != "spawn":
+                break  # the runner to reap died with the old fork server
         raise RuntimeError("the fork server stopped answering")
+
+    def wait_until_ready(self) -> None:
+        """A fork server starts in parallel with the checker; its first word says it is ready."""
+        if self.ready:
+            return
+        self.control.settimeout(START_SECONDS)
+        try:
+            hello = self.control.recv(1 << 10)
+        finally:
+            self.control.settimeout(self.control_seconds)
+        if not hello:
+            raise OSError("the fork server ended while starting")
+        self.ready = True
 
     def spawn(self, config: dict, files: dict[str, str], limits: dict) -> RunnerProcess:
         checker_end, runner_end, output_read, output_write = _channel_pair()
@@ -274,15 +331,18 @@ class ForkServer:
         status = reply.get("status")
         return None if status is None else ExitStatus.from_wait_status(status)
 
-    def close(self) -> None:
+    def close(self, force: bool = False) -> None:
+        """Stop the fork server (at once with ``force``), and with it every runner it started."""
         with contextlib.suppress(OSError):
             self.control.close()
-        if isinstance(self.process, subprocess.Popen):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=5)
-        else:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.process, 0)
+        if force:
+            with contextlib.suppress(OSError):
+                self.process.kill()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
 
 
 class SubprocessLauncher:

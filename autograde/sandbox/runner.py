@@ -234,7 +234,7 @@ def run_child(sock: socket.socket, output_fd: int, config: dict, limits: dict, w
     """Turn the current (freshly forked or started) process into a contained runner."""
     from autograde.sandbox import containment
 
-    containment.contain(output_fd, limits, workdir)
+    containment.contain(output_fd, sock.fileno(), limits, workdir)
     config = dict(
         config,
         module_path=str(workdir / config["module"]),

@@ -1,0 +1,110 @@
+"""Runners share nothing with each other or with the grader, and every wait of the checker has a deadline.
+
+Each attack is graded in the sandbox and in the fallback next to an honest exercise, like
+tests/test_adversarial.py; here the assertions are about what the attack could see or leave.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from autograde.grading import engine
+from autograde.sandbox import bubblewrap
+from autograde.sandbox.launch import ForkServer
+from tests.test_adversarial import LINUX_ROOT, grade_attack, honest_wrong_score, leaked_processes, mode  # noqa: F401
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="namespaces are Linux's")
+SECRET = "grader-secret-4f1c"
+
+
+def test_a_runner_inherits_no_environment_and_no_descriptor(tmp_path, monkeypatch):
+    """The fork server starts from a clean environment: /proc/self/environ holds nothing of ours."""
+    monkeypatch.setenv("GRADE_TEST_SECRET", SECRET)
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github_output"))
+    leaked = os.open(os.devnull, os.O_RDONLY)  # a descriptor of the checker's, not marked inheritable
+    os.set_inheritable(leaked, True)
+    for protections in [bubblewrap.detect(), bubblewrap.Protections("fallback", "forced by the test", False, LINUX_ROOT)]:
+        server = ForkServer(protections)
+        try:
+            report = grade_attack((protections.mode, server), tmp_path / protections.mode, "inherits_secrets")
+        finally:
+            server.close()
+        printed = report.exercises["rnn_step"].output
+        assert "environ:" in printed and "fds: [0, 1, 2, " in printed, printed
+        assert SECRET not in printed and "GITHUB_" not in printed and str(tmp_path) not in printed, printed
+        fds = eval(printed.split("fds: ")[1].splitlines()[0])  # noqa: S307 - our own test output
+        assert len(fds) <= 5, f"{protections.mode}: the runner holds descriptors {fds}"  # 0-2, its channel, listdir's own
+    os.close(leaked)
+
+
+def test_no_message_queue_crosses_from_one_runner_to_the_next(mode, tmp_path):
+    first = grade_attack(mode, tmp_path / "first", "stores_in_a_message_queue")
+    second = grade_attack(mode, tmp_path / "second", "stores_in_a_message_queue")
+    assert "queue found: False" in first.exercises["rnn_step"].output
+    assert "queue found: False" in second.exercises["rnn_step"].output, "a SysV queue outlived its runner"
+
+
+def test_a_chain_of_processes_dies_with_its_runner(mode, tmp_path, honest_wrong_score):
+    report = grade_attack(mode, tmp_path, "process_chain")
+    assert report.exercises["rnn_step"].score <= honest_wrong_score
+    deadline = time.monotonic() + 5
+    while leaked_processes("graderchain7") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not leaked_processes("graderchain7")
+
+
+def test_stopping_every_visible_process_stops_nobody_else(mode, tmp_path, honest_wrong_score):
+    started = time.monotonic()
+    report = grade_attack(mode, tmp_path, "stops_everything")  # the honest exercise beside it still grades
+    assert report.exercises["rnn_step"].score <= honest_wrong_score
+    assert time.monotonic() - started < 60
+
+
+def test_a_stopped_fork_server_is_replaced_within_its_deadline(tmp_path):
+    """In the fallback the server's own pid is the fork server (in the sandbox it would be bwrap's)."""
+    fallback = bubblewrap.Protections("fallback", "forced by the test", False, LINUX_ROOT)
+    server = ForkServer(fallback, control_seconds=2.0)
+    try:
+        server.wait_until_ready()
+        os.kill(server.process.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        report = grade_attack(("fallback", server), tmp_path, "stops_everything")
+        assert report.exercises["rnn_step_fused"].score == report.exercises["rnn_step_fused"].max_score
+        assert time.monotonic() - started < 30
+    finally:
+        server.close(force=True)
+
+
+UNSEPARATED = bubblewrap.Protections("fallback", "forced by the test", False, False, "needs root (or the sandbox)")
+
+
+@pytest.mark.parametrize("command", [["batch", "{subs}", "-o", "{out}"], ["ci"], ["gradescope", "--submission", "{subs}", "--results", "{out}/results.json"]])
+def test_official_modes_refuse_to_run_submissions_as_the_grading_user(tmp_path, monkeypatch, command):
+    import cli
+    from autograde.errors import EXIT_UNSEPARATED
+
+    monkeypatch.setattr(bubblewrap, "detect", lambda: UNSEPARATED)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "out").mkdir()
+    args = [a.format(subs=tmp_path / "subs", out=tmp_path / "out") for a in command]
+    result = CliRunner().invoke(cli.main, args)
+    assert result.exit_code == EXIT_UNSEPARATED, result.output
+    assert "--allow-unsandboxed" in result.output
+    if command[0] == "gradescope":
+        assert (tmp_path / "out" / "results.json").is_file()  # Gradescope still gets valid results
+
+
+def test_every_report_records_how_runners_were_contained(tmp_path):
+    (tmp_path / "rnn_step.py").write_text("def rnn_step(*args):\n    raise NotImplementedError\n")
+    report = engine.grade(tmp_path, ["rnn_step"]).to_json()
+    assert {"mode", "separated", "runner_uid", "runner_namespaces"} <= set(report["protections"])
