@@ -114,9 +114,8 @@ def test_the_sources_own_predictor_reaches_the_floor_on_the_held_out_text():
 
 def test_the_reference_reaches_the_documented_loss_on_the_grading_budget():
     from autograde.grading import course
-    from autograde.sandbox.launch import default_launcher
 
     course.resolve_exercises_to_reference()
     from graders.lm_cases import reference_loss_on_budget
 
-    assert abs(reference_loss_on_budget(default_launcher()) - corpus.REFERENCE_LOSS) < 5e-4
+    assert abs(reference_loss_on_budget() - corpus.REFERENCE_LOSS) < 5e-4

@@ -96,14 +96,6 @@ def reference_files(except_for: str) -> dict[str, str]:
     return {name: str(folder / f"{name}.py") for name in names() if name != except_for and (folder / f"{name}.py").is_file()}
 
 
-def runner_dependencies(exercise: str) -> dict[str, str]:
-    """Nothing: no reference enters a runner; ``exercises.X`` there is a stand-in (``standins``).
-
-    Kept, returning {}, only until graders/lm_cases.py (being rewritten elsewhere) stops calling it.
-    """
-    return {}
-
-
 def resolve_exercises_to_reference() -> None:
     """Make ``exercises.X`` mean the reference in this (trusted) process; idempotent."""
     if not any(isinstance(finder, ExerciseImports) for finder in sys.meta_path):
