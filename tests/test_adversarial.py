@@ -58,7 +58,10 @@ def grade_attack(mode, folder: Path, attack: str, timeout: float = 5.0, **placeh
     folder.mkdir(exist_ok=True)
     (folder / "rnn_step.py").write_text(source)
     shutil.copyfile(course.reference_dir() / "rnn_step_fused.py", folder / "rnn_step_fused.py")
-    report = engine.grade(folder, ["rnn_step", "rnn_step_fused"], engine.Options(timeout=timeout), launcher=mode[1])
+    # Without the submission policy: these attacks test the process walls beneath it, which must
+    # hold on their own (tests/test_policy_attacks.py attacks the policy itself).
+    options = engine.Options(timeout=timeout, restricted=False)
+    report = engine.grade(folder, ["rnn_step", "rnn_step_fused"], options, launcher=mode[1])
     fused = report.exercises["rnn_step_fused"]
     assert fused.score == fused.max_score, failures(fused)
     return report
@@ -141,7 +144,7 @@ def test_a_flood_of_output_is_truncated_and_the_report_stays_small(mode, tmp_pat
     exercise = report.exercises["rnn_step"]
     assert exercise.score == exercise.max_score
     assert len(json.dumps(report.to_json())) < 100_000
-    assert "more bytes not shown" in exercise.output
+    assert "not shown" in exercise.output
 
 
 @pytest.mark.parametrize("attack", ["reads_stdin", "stray_thread"])

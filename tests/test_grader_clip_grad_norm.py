@@ -37,7 +37,7 @@ MISTAKES = {
     "scales_parameters": {"test_leaves_parameter_values_unchanged": "changed the values of parameter 0, 1, 2"},
     "uses_clip_grad_norm_": {FORBIDDEN: "torch.nn.utils.clip_grad_norm_ is not allowed", TOTAL: "is not allowed"},
     "uses_deprecated_alias": {FORBIDDEN: "forbidden API", TOTAL: "torch.nn.utils.clip_grad_norm_ is not allowed"},
-    "hidden_forbidden_call": {FORBIDDEN: "forbidden API"},
+    "hidden_forbidden_call": {FORBIDDEN: "names are written, not built"},
 }
 
 

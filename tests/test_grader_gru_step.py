@@ -26,7 +26,7 @@ MISTAKES = {
     "modifies_input": {"test_leaves_its_inputs_unchanged": "modified its input h_prev in place"},
     "forces_float32": {"test_keeps_float64_inputs_in_float64": "should have dtype torch.float64"},
     "uses_grucell": {FORBIDDEN: "torch.nn.GRUCell is not allowed", "test_matches_the_formula_in_float32": "is not allowed"},
-    "hidden_forbidden_call": {FORBIDDEN: "forbidden API"},
+    "hidden_forbidden_call": {FORBIDDEN: "names are written, not built"},
 }
 
 

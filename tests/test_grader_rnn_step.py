@@ -24,7 +24,7 @@ MISTAKES = {
         "test_does_not_use_torch_builtin_rnn": "torch.nn.RNNCell is not allowed",
         "test_matches_the_formula_in_float32": "torch.nn.RNNCell is not allowed",
     },
-    "hidden_forbidden_call": {"test_does_not_use_torch_builtin_rnn": "forbidden API"},
+    "hidden_forbidden_call": {"test_does_not_use_torch_builtin_rnn": "names are written, not built"},
     "detaches": {"test_gradients_reach_every_input": "no gradient reached h_prev, Whh"},
 }
 
@@ -37,9 +37,9 @@ def test_mistakes_lose_points_with_a_message_that_names_them(grade_case, case, e
 BROKEN = {
     "stub": "not implemented yet",
     "syntax_error": "syntax error at line 4",
-    "import_error": "No module named 'torchh'",
+    "import_error": "`import torchh` is not allowed in a submission",
     "wrong_name": "does not define rnn_step",
-    "crashes": "crashed (SIGSEGV",
+    "crashes": "`import ctypes` is not allowed in a submission",
 }
 
 

@@ -22,6 +22,7 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT
     memory_bytes: int = DEFAULT_MEMORY_BYTES
     extra_graders: Path | None = None  # instructor-only suites, test_<exercise>.py (hidden by default)
+    restricted: bool = True  # False runs submissions without the submission policy: for tests of the walls beneath it
 
 
 def start() -> None:
@@ -118,7 +119,7 @@ def grade(submission_dir: Path, exercises: list[str], options: Options = Options
     from autograde.grading.plugin import GradingPlugin, Settings
 
     plugin = GradingPlugin(
-        Path(submission_dir), launcher or default_launcher(), Settings(options.timeout, options.memory_bytes, options.extra_graders, progress)
+        Path(submission_dir), launcher or default_launcher(), Settings(options.timeout, options.memory_bytes, options.extra_graders, progress, options.restricted)
     )
     course.resolve_exercises_to_reference()
     report = _run_pytest(exercises, plugin, [], options.extra_graders)

@@ -31,6 +31,7 @@ class Settings:
     memory_bytes: int
     extra_graders: Path | None = None  # tests collected from there default to "hidden"
     progress: Callable[[str, int, int], None] | None = None  # (exercise, checks done, checks in all)
+    restricted: bool = True  # see engine.Options
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class GradingPlugin:
             forbidden=course.forbidden(exercise),
             timeout=self.settings.timeout,
             memory_bytes=self.settings.memory_bytes,
+            restricted=self.settings.restricted,
         )
         yield submission
         submission.close()

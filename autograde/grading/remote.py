@@ -119,8 +119,12 @@ class RemoteExercise:
         forbidden: list[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         memory_bytes: int = DEFAULT_MEMORY_BYTES,
+        restricted: bool = True,
     ):
+        """``restricted=False`` runs the submission without the submission policy: only for tests
+        of the process walls beneath it, never for grading."""
         self.launcher = launcher
+        self.restricted = restricted
         self.exercise = exercise
         self.module_path = module_path
         self.dependencies = dependencies or {}  # exercise -> source (grade train: the student's own)
@@ -222,6 +226,8 @@ class RemoteExercise:
         except (OSError, UnicodeDecodeError) as error:
             self.sticky_problem = SubmissionUnavailable(f"{self.exercise}.py could not be read as UTF-8 text: {error}")
             raise self.sticky_problem from None
+        if self.restricted:
+            self._check_policy({self.exercise: source, **self.dependencies})
         paths = {name: f"lib/{name}.py" for name in self.dependencies}
         files = {f"{self.exercise}.py": source, **{paths[name]: code for name, code in self.dependencies.items()}}
         order = course.names()
@@ -231,6 +237,7 @@ class RemoteExercise:
             "dependencies": paths,
             "standins": list(order[: order.index(self.exercise)]) if self.exercise in order else [],
             "forbidden": self.forbidden,
+            "restricted": self.restricted,
         }
         self.runner = self.launcher.spawn(config, files, {"memory_bytes": self.memory_bytes})
         hello = self._receive(START_TIMEOUT, f"importing {self.exercise}.py")
@@ -245,6 +252,25 @@ class RemoteExercise:
             self.sticky_problem = SubmissionUnavailable(message).at(error.get("where"))
             raise self.sticky_problem
         return self.runner
+
+    def _check_policy(self, sources: dict[str, str]) -> None:
+        """Refuse, before anything runs, a module that uses what a submission may not (the runner
+        enforces the same policy while it runs; checking here too names every construct at once)."""
+        from autograde.sandbox import policy
+
+        for name, source in sources.items():
+            try:
+                refusals = policy.check(source, f"{name}.py", f"exercises.{name}")
+            except SyntaxError:
+                continue  # the runner reports it, with its line
+            if refusals:
+                shown = "\n".join(f"  line {r.line}: {r.message}\n      {r.code}" for r in refusals[:3])
+                more = f"\n  ... and {len(refusals) - 3} more" if len(refusals) > 3 else ""
+                self.sticky_problem = SubmissionUnavailable(
+                    f"{name}.py uses what a submission may not (the contract's \"What a submission may use\"):\n"
+                    f"{shown}{more}"
+                ).at({"line": refusals[0].line})
+                raise self.sticky_problem
 
     def _stop_runner(self):
         status = None

@@ -75,8 +75,14 @@ def _short_words(text: str) -> str:
 
 
 def output(text) -> str:
-    """What a submission printed, as it may be shown: visible, at most MAX_OUTPUT_CHARS."""
-    return cut(visible(cut(str(text), MAX_OUTPUT_CHARS)), MAX_OUTPUT_CHARS)
+    """What a submission printed, as it may be shown: visible, at most MAX_OUTPUT_CHARS, and
+    saying how much was left out when anything was."""
+    text = str(text)
+    shown = visible(text[:MAX_OUTPUT_CHARS])
+    if len(text) <= MAX_OUTPUT_CHARS and len(shown) <= MAX_OUTPUT_CHARS:
+        return shown
+    note = f"\n... ({len(text) - MAX_OUTPUT_CHARS // 2} more characters not shown)"
+    return visible(text[: MAX_OUTPUT_CHARS // 2])[: MAX_OUTPUT_CHARS - len(note)] + note
 
 
 def name(text) -> str:

@@ -36,6 +36,29 @@ class ExerciseImports(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(fullname, self.sources[name])
 
 
+class PolicedSourceImports(ExerciseImports, importlib.abc.Loader):
+    """``exercises.<name>`` from a student's source file, checked and run under the submission
+    policy (``policy``): the student's code never runs unguarded, whichever module imports it."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        top, _, name = fullname.partition(".")
+        if top != "exercises" or not name or self.sources.get(name) is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, origin=self.sources[name])
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        from autograde.sandbox import policy
+
+        path = module.__spec__.origin
+        with open(path, encoding="utf-8") as stream:
+            source = stream.read()
+        module.__file__ = path
+        policy.run_submission(module, source, path, importlib.import_module)
+
+
 class StandInImports(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Resolves ``exercises.<earlier exercise>`` in a runner to a module of stand-ins (``standins``):
     the reference's results without the reference's code, so a mistake in one exercise never

@@ -61,6 +61,7 @@ class RunnerConfig(TypedDict):
     dependencies: dict[str, str]  # exercise -> .py source file in that folder (``grade train``)
     standins: list[str]  # the earlier exercises that ``exercises.X`` serves or fakes (``standins``)
     forbidden: list[str]  # qualified names the runtime watch refuses
+    restricted: bool  # the submission runs under the submission policy (False only in tests)
 
 
 class ServeRequest(TypedDict):

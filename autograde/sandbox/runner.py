@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from autograde.sandbox import standins, wire
-from autograde.sandbox.imports import CoursePackagesHidden, ExerciseImports, StandInImports
+from autograde.sandbox.imports import CoursePackagesHidden, ExerciseImports, PolicedSourceImports, StandInImports
 from autograde.sandbox.protocol import HIDDEN_FROM_RUNNERS, MAX_MESSAGE_CHARS
 from autograde.sandbox.watch import ForbiddenAPIGuard, OpCounter
 
@@ -39,7 +39,8 @@ def install_imports(config: dict) -> None:
     sys.modules["exercises"] = package
     sources = dict(config.get("dependencies", {}), **{config["exercise"]: config.get("module_path")})
     faked = [name for name in config.get("standins", []) if name not in sources]
-    sys.meta_path[:0] = [CoursePackagesHidden(), ExerciseImports(sources), StandInImports(faked)]
+    student_sources = PolicedSourceImports(sources) if config.get("restricted", True) else ExerciseImports(sources)
+    sys.meta_path[:0] = [CoursePackagesHidden(), student_sources, StandInImports(faked)]
 
 
 def describe_exception(error: BaseException, student_file: str | None) -> dict:
@@ -203,6 +204,10 @@ def warm_up() -> None:
     with OpCounter(), ForbiddenAPIGuard([]):
         y = torch.tanh(x @ x)
     y.sum().backward()
+    from autograde.sandbox import policy  # RestrictedPython and the policy's tables of torch names
+
+    policy.load_module("import torch\nx = torch.zeros(1).shape\n", "<warm-up>", "exercises.warm_up", importlib.import_module)
+    sys.modules.pop("exercises.warm_up", None)
 
 
 def send_reply(sock: socket.socket, reply: dict) -> None:

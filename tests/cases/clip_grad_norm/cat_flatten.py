@@ -1,4 +1,4 @@
-"""Correct, written as one long vector with torch.cat, scaled with torch._foreach_mul_."""
+"""Correct, written as one long vector with torch.cat, scaled in place tensor by tensor."""
 import torch
 
 
@@ -9,5 +9,6 @@ def clip_grad_norm(parameters, max_norm):
     with torch.no_grad():
         total = torch.cat([g.reshape(-1) for g in grads]).norm()
         if total > max_norm:
-            torch._foreach_mul_(grads, max_norm / (total + 1e-6))
+            for grad in grads:
+                grad.mul_(max_norm / (total + 1e-6))
     return total

@@ -1,17 +1,19 @@
 """Correct: inverse-CDF sampling (cumsum and searchsorted) among torch.topk's ids, mode kept by a context manager."""
-import contextlib
-
 import torch
 
 
-@contextlib.contextmanager
-def evaluating(model):
-    mode = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(mode)
+class evaluating:
+    """Eval mode inside the block, the model's own mode after it (contextlib is not allowed)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.mode = model.training
+
+    def __enter__(self):
+        self.model.eval()
+
+    def __exit__(self, *exc):
+        self.model.train(self.mode)
 
 
 def pick(logits, temperature, top_k, generator):
