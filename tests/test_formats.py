@@ -155,3 +155,17 @@ def test_the_class_report_has_every_plot_and_table():
         assert f'data-chart="{chart}"' in page
     assert "&lt;cy&gt;" in page and "<cy>" not in page
     assert "the zip file could not be read" in page and "9.2 s" in page
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        formats.write_atomically(tmp_path / "shared.txt", "for the teaching assistants too")
+        os.umask(0o077)
+        formats.write_atomically(tmp_path / "private.txt", "for me only")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "shared.txt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "private.txt").stat().st_mode & 0o777 == 0o600
