@@ -65,6 +65,7 @@ def hidden_summary(tests: list[dict]) -> dict | None:
     )
     return {
         "name": HIDDEN_CHECKS,
+        "seconds": round(sum(finite(t.get("seconds")) for t in hidden), 3),
         "score": sum(t["score"] for t in hidden),
         "max_score": sum(t["max_score"] for t in hidden),
         "status": "failed" if failed else "passed",
@@ -105,6 +106,7 @@ def from_json(data: dict):
                         name=t["name"], score=t["score"], max_score=t["max_score"], status=t["status"],
                         message=t.get("message", ""), hint=t.get("hint", ""), visibility=t.get("visibility", VISIBLE),
                         mistake=t.get("mistake"), mistake_name=t.get("mistake_name"), line=t.get("line"),
+                        kind=t.get("kind"), seconds=finite(t.get("seconds")), measurements=list(t.get("measurements") or []),
                     )
                     for t in exercise["tests"]
                 ],
