@@ -3,6 +3,7 @@
 import json
 import math
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -103,19 +104,52 @@ def test_gradescope_json_is_always_strict_and_valid(tmp_path, report):
     assert [p.name for p in path.parent.iterdir()] == ["results.json"]  # no temporary file left
 
 
-def test_junit_parses_with_points_as_properties_and_failures_with_message_and_hint(report):
-    root = ET.fromstring(junit.render(formats.student_view(report)))
-    assert root.tag == "testsuites" and root.get("tests") == "4" and root.get("failures") == "2"
-    suite = root.find("testsuite[@name='rnn_step']")
-    assert {p.get("name"): p.get("value") for p in suite.find("properties")} == {"score": "1.5", "max_score": "5"}
-    case = suite.find("testcase[@name='test_matches_the_formula']")
-    props = {p.get("name"): p.get("value") for p in case.find("properties")}
-    assert (props["score"], props["max_score"]) == ("0", "1.5")
-    failure = case.find("failure")
-    assert "wrong values" in failure.get("message") and "Hint: Apply torch.tanh." in failure.text
-    assert "\x00" not in suite.find("system-out").text  # control characters a submission printed
-    assert suite.find("testcase[@name='hidden_checks']/failure") is not None
-    assert "secret" not in ET.tostring(root, encoding="unicode")
+JUNIT_XSD = Path(__file__).parent / "data" / "junit-10.xsd"  # the Jenkins xunit plugin's schema (MIT)
+
+
+def assert_valid_junit(text: str) -> None:
+    """What the Jenkins xunit plugin checks before it reads a file: junit-10.xsd."""
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(JUNIT_XSD)))
+    document = etree.fromstring(text.encode("utf-8"))
+    assert schema.validate(document), schema.error_log
+
+
+def test_junit_validates_against_the_xunit_schema_and_reads_in_junitparser(tmp_path, report):
+    from junitparser import Error, Failure, JUnitXml
+
+    report["exercises"]["rnn_step"]["tests"][0].update(kind="wrong", seconds=0.25)
+    report["exercises"]["rnn_step"]["tests"].append(
+        dict(check("test_gradients_reach_every_input", 0, 1, message="the process running your code was killed"),
+             kind="runner_crash", seconds=1.5)
+    )
+    report["exercises"]["rnn_step"]["max_score"] += 1
+    text = junit.render(formats.student_view(report))
+    assert_valid_junit(text)
+    path = tmp_path / "junit.xml"
+    path.write_text(text, encoding="utf-8")
+    xml = JUnitXml.fromfile(str(path))
+    suites = {suite.name: suite for suite in xml}
+    assert (xml.tests, xml.failures, xml.errors) == (5, 2, 1)
+    suite = suites["rnn_step"]
+    assert suite.timestamp and suite.hostname and float(suite.time) == pytest.approx(1.75)
+    properties = {p.name: p.value for p in suite.properties()}
+    assert (properties["score"], properties["max_score"]) == ("1.5", "6")
+    assert properties["points: matches the formula"] == "0/1.5" and properties["points: hidden checks"] == "1/3"
+    cases = {case.name: case for case in suite}
+    formula = cases["matches the formula"]  # the readable title, not test_matches_the_formula
+    assert formula.classname == "rnn_step" and formula.time == pytest.approx(0.25)
+    (failure,) = formula.result
+    assert isinstance(failure, Failure) and failure.type == "wrong answer"
+    assert "wrong values" in failure.message and "Hint: Apply torch.tanh." in failure.text
+    (error,) = cases["gradients reach every input"].result
+    assert isinstance(error, Error) and error.type == "runner crashed"
+    assert cases["keeps the shape"].is_passed
+    printed = suite._elem.find("system-out").text
+    assert "printed" in printed and "\x00" not in printed  # control characters a submission printed
+    assert isinstance(cases["hidden checks"].result[0], Failure)
+    assert "secret" not in text
 
 
 def test_the_submission_html_is_self_contained_escaped_and_has_its_chart(tmp_path, report):
