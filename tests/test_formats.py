@@ -156,6 +156,13 @@ def test_junit_validates_against_the_xunit_schema_and_reads_in_junitparser(tmp_p
     assert "secret" not in text
 
 
+def assert_strict_html(page: str) -> None:
+    """The page parses under the WHATWG HTML algorithm with no parse error (html5lib strict)."""
+    import html5lib
+
+    html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
+
+
 def test_the_submission_html_is_self_contained_escaped_and_has_its_chart(tmp_path, report):
     path = tmp_path / "report.html"
     formats.write_html(report, path)
@@ -164,6 +171,7 @@ def test_the_submission_html_is_self_contained_escaped_and_has_its_chart(tmp_pat
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "secret" not in page and "1 of 2 hidden checks failed" in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
+    assert_strict_html(page)
 
 
 def test_the_class_report_has_every_plot_and_table():
@@ -186,13 +194,15 @@ def test_the_class_report_has_every_plot_and_table():
     stats = html.class_statistics(rows, worth)
     assert stats["graded"] == 3 and stats["bins"][5] == 2 and stats["bins"][9] == 1
     assert stats["per_exercise"]["rnn_step"]["failure_rate"] == pytest.approx(2 / 3)
-    assert stats["mistakes"][0] == (("rnn_step", "matches the formula", "known mistake: the tanh is missing"), 2)
+    assert stats["mistakes"][0] == {"exercise": "rnn_step", "reason": "known mistake: the tanh is missing", "students": 2,
+                                    "checks": ["matches the formula"]}
     assert stats["slowest"][0]["student"] == "ben"
     page = html.render_class(rows, worth)
     for chart in ("score-distribution", "exercise-mean", "exercise-failure-rate", "test-failure-rate", "slowest"):
         assert f'data-chart="{chart}"' in page
     assert "&lt;cy&gt;" in page and "<cy>" not in page
     assert "the zip file could not be read" in page and "9.2 s" in page
+    assert_strict_html(page)
 
 
 def test_written_files_follow_the_umask(tmp_path):
@@ -207,3 +217,63 @@ def test_written_files_follow_the_umask(tmp_path):
         os.umask(previous)
     assert (tmp_path / "shared.txt").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "private.txt").stat().st_mode & 0o777 == 0o600
+
+
+def stub_exercise(n: int = 12) -> dict:
+    message = "rnn_forward(...) is not implemented yet (it raised NotImplementedError): fill in exercises/rnn_forward.py"
+    tests = [dict(check(f"test_case_{i}", 0, 1, message=message, hint=f"hint {i}"), kind="not_implemented") for i in range(n)]
+    return {"score": 0, "max_score": n, "tests": tests, "output": ""}
+
+
+def sample_class() -> tuple[list[dict], dict]:
+    """Six students: four share one catalogued mistake that fails three checks, two left a stub."""
+    worth = {"rnn_step": 5.0, "rnn_forward": 12.0}
+
+    def step(mistake: bool) -> dict:
+        tests = []
+        for i, name in enumerate(["test_matches_the_formula", "test_agrees_with_torch", "test_gradients_match"]):
+            if mistake:
+                tests.append(dict(check(name, 0, 1, message=f"largest difference is 0.{i + 3}", hint=f"hint {i}"),
+                                  mistake="the-tanh-is-missing", mistake_name="the tanh is missing", kind="wrong"))
+            else:
+                tests.append(check(name, 1, 1))
+        tests.append(check("test_keeps_the_shape", 2, 2))
+        score = sum(t["score"] for t in tests)
+        return {"score": score, "max_score": 5, "tests": tests, "output": ""}
+
+    def forward(done: bool) -> dict:
+        if not done:
+            return stub_exercise()
+        return {"score": 12, "max_score": 12, "tests": [check(f"test_case_{i}", 1, 1) for i in range(12)], "output": ""}
+
+    rows = []
+    for student, mistake, done in [("ann", True, True), ("ben", True, True), ("cy", True, False), ("dee", True, False),
+                                   ("eve", False, True), ("fay", False, True)]:
+        exercises = {"rnn_step": step(mistake), "rnn_forward": forward(done)}
+        score = sum(e["score"] for e in exercises.values())
+        rows.append({"student": student, "status": "graded", "seconds": 1.0,
+                     "report": {"score": score, "max_score": 17, "exercises": exercises}})
+    return rows, worth
+
+
+def test_the_class_report_counts_each_cause_once_per_student_and_sets_stubs_apart():
+    rows, worth = sample_class()
+    stats = html.class_statistics(rows, worth)
+    assert stats["mistakes"] == [{"exercise": "rnn_step", "reason": "known mistake: the tanh is missing", "students": 4,
+                                  "checks": ["matches the formula", "agrees with torch", "gradients match"]}]
+    assert stats["not_attempted"] == [(("rnn_forward", "not_implemented"), 2)]
+    assert all("not implemented" not in message for (_, message), _ in stats["messages"])
+    page = html.render_class(rows, worth, links={"ann": "reports/ann.html"})
+    assert_strict_html(page)
+    assert "4 of 6" in page and "4 of 6 submissions lost points" in page and "% lost points" not in page
+    assert '<a href="reports/ann.html">ann</a>' in page
+    assert "rnn-autograder" in page and "Generated " in page and "Exercises graded (2): rnn_step, rnn_forward" in page
+    assert page.count("<figcaption>") == page.count("<figure>") >= 4
+    assert "still the stub" in page
+
+
+def test_the_single_report_says_a_repeated_cause_once():
+    report = {"score": 0, "max_score": 12, "exercises": {"rnn_forward": stub_exercise()}}
+    page = html.render_submission(report)
+    assert page.count("is not implemented yet") == 1 and "every check failed (12 checks)" in page
+    assert_strict_html(page)
