@@ -9,9 +9,12 @@ returns the JSON report as JSON text, so nothing of ours is ever unpickled on th
 itself pickles its messages between the client, the scheduler and the workers, which are all
 trusted (the instructor's machines); student code only ever runs in a worker's runners.
 
-A worker that dies or is lost mid-grading costs no row: the scheduler gives its tasks to another
-worker, and a submission whose grading was lost ``distributed.scheduler.allowed-failures`` + 1
-times (3 + 1 by default) becomes a row saying so. The client refuses workers whose runners
+A worker that dies or is lost mid-grading costs no row: the scheduler gives its task to another
+worker (the client keeps one task per worker thread in flight, so a worker holds only the
+submission it is grading). A submission Dask gives up on (``KilledWorker``: its worker was lost
+``distributed.scheduler.allowed-failures`` + 1 times, 3 + 1 by default) is submitted again, since
+it may only have been queued behind the one that killed them; after ``KILLED_ROUNDS`` such
+rounds it becomes a row saying so. The client refuses workers whose runners
 cannot be separated from their grading user (unless ``--allow-unsandboxed``) and workers that
 grade with other code, references or grader suites than its own. This module imports
 ``distributed``: only ``grade batch --scheduler`` imports it.
@@ -47,6 +50,9 @@ worker has left mid-batch."""
 ENGINE_START_SECONDS = 600.0
 """The longest a task waits for its worker's engine to start (torch, the fork server, the suites)."""
 POLL_SECONDS = 5.0
+KILLED_ROUNDS = 2
+"""How many times a submission is submitted again after Dask gave it up (KilledWorker): a task
+queued on a worker behind another that kills it is charged for that death too."""
 EXTRA_SUITE = re.compile(r"test_[a-z0-9_]+\.py")
 
 
@@ -228,6 +234,7 @@ class ClusterRun(GradingRun):
 
         self.allow_unsandboxed = allow_unsandboxed
         self.futures: dict = {}
+        self.rounds: dict[str, int] = {}  # student -> times Dask gave up on its grading
         own = isinstance(scheduler, str)
         client = None
         try:
@@ -268,20 +275,27 @@ class ClusterRun(GradingRun):
         client.register_plugin(GraderPlugin(self._plugin_settings(), self._extra_suites()), name=PLUGIN_NAME)
         self.progress.describe(f"Starting the engine on {len(client.scheduler_info()['workers'])} workers")
         run_id = uuid.uuid4().hex[:8]
-        pending = deque(enumerate(self.todo))
+        self.pending = pending = deque(enumerate(self.todo))
+        attempt = 0
         while pending or self.futures:
-            in_flight = max(4, 2 * sum(client.nthreads().values()))  # bounded: the scheduler holds their files
+            # One task per worker thread: a worker holds only what it grades, so its death costs no
+            # other submission one of its tries (and the scheduler holds few files at a time).
+            in_flight = max(1, sum(client.nthreads().values()))
             while pending and len(self.futures) < in_flight:
                 index, submission = pending.popleft()
                 task = {"files": dict(submission.files), "code": code}
-                key = f"grade-{run_id}-{index:06d}-{submission.digest[:12]}"
-                self.futures[client.submit(grade_submission, task, key=key, pure=False)] = submission
+                attempt += 1
+                key = f"grade-{run_id}-{index:06d}-{submission.digest[:12]}-{attempt}"
+                self.futures[client.submit(grade_submission, task, key=key, pure=False)] = (index, submission)
             try:
-                done, _ = wait(list(self.futures), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+                with client.as_current():  # the client need not be the process's default
+                    done, _ = wait(list(self.futures), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
             for future in done:
-                self._collect(future, self.futures.pop(future))
+                index, submission = self.futures.pop(future)
+                if self._collect(future, submission) == "killed":
+                    pending.appendleft((index, submission))
             if not done and not client.scheduler_info()["workers"]:
                 self.progress.describe("Waiting for workers (every worker has left)")
                 self._wait_for_workers(client)
@@ -333,25 +347,29 @@ class ClusterRun(GradingRun):
             for name in self.settings.exercises if (path := folder / f"test_{name}.py").is_file()
         }
 
-    def _collect(self, future, submission) -> None:
+    def _collect(self, future, submission) -> str | None:
+        """Make the row of a finished task; "killed" when it should be submitted again."""
         from distributed.scheduler import KilledWorker
 
         try:
             text = future.result()
         except KilledWorker:
+            rounds = self.rounds[submission.student] = self.rounds.get(submission.student, 0) + 1
+            if rounds < KILLED_ROUNDS:
+                return "killed"
             self.lost(
                 submission.student,
-                "grading failed: every worker that graded this submission died or was lost while grading it "
-                "(Dask's distributed.scheduler.allowed-failures); re-run to try again",
+                f"grading failed: the workers grading this submission died or were lost while grading it, "
+                f"{rounds} times more than Dask allows (distributed.scheduler.allowed-failures); re-run to try again",
             )
-            return
+            return None
         except Exception as error:  # noqa: BLE001 - cancelled by the cluster, or a task that failed there
             self.lost(submission.student, f"grading failed on the cluster ({type(error).__name__}: {error}); re-run to try again")
-            return
+            return None
         message = json.loads(text) if isinstance(text, str) else None
         if not isinstance(message, dict):
             self.lost(submission.student, "grading failed: a worker sent back something that is not a JSON object")
-            return
+            return None
         kind = message.get("kind")
         if kind == "fatal":
             raise GraderBroken(str(message.get("error")))
@@ -363,3 +381,4 @@ class ClusterRun(GradingRun):
         if isinstance(message.get("plan"), dict):
             self.announce(message["plan"])
         self.record(submission.student, submission.digest, message.get("status"), message.get("report"), message.get("seconds"))
+        return None
