@@ -140,18 +140,22 @@ def test_unseparated_workers_are_refused_unless_allowed(client, tmp_path, monkey
         run.run_batch(subs, tmp_path / "out", ["rnn_step"], scheduler=client, quiet=True, allow_unsandboxed=True)
 
 
+def executing(client) -> set[tuple[str, int]]:
+    try:
+        found = client.run(lambda dask_worker: [(str(ts.key), os.getpid()) for ts in dask_worker.state.executing])
+    except Exception:  # noqa: BLE001 - a worker restarting
+        return set()
+    return {task for tasks in found.values() for task in tasks}
+
+
 def kill_workers_running(client, plan: dict[str, int], deadline: float, killed: list) -> None:
     """SIGKILL the worker running a task whose key holds a digest of ``plan``, that many times."""
     while time.monotonic() < deadline and any(plan.values()):
-        try:
-            executing = client.run(lambda dask_worker: [(str(ts.key), os.getpid()) for ts in dask_worker.state.executing])
-        except Exception:  # noqa: BLE001 - a worker restarting
-            executing = {}
-        for tasks in executing.values():
-            for key, pid in tasks:
-                digest = next((d for d, n in plan.items() if n and d[:12] in key), None)
-                if digest is not None:
-                    time.sleep(1.0)  # well into the grading
+        for key, pid in executing(client):
+            digest = next((d for d, n in plan.items() if n and d[:12] in key), None)
+            if digest is not None:
+                time.sleep(0.5)  # into the grading, then only if that task is still what it runs
+                if (key, pid) in executing(client):
                     os.kill(pid, signal.SIGKILL)
                     plan[digest] -= 1
                     killed.append(key)
