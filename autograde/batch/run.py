@@ -60,8 +60,15 @@ def run_batch(
     extra_graders: Path | None = None,
     quiet: bool = False,
     start_method: str | None = None,
+    scheduler: str | None = None,
+    allow_unsandboxed: bool = False,
 ) -> BatchResult:
     """Grade every submission in ``submissions_dir`` and write the outputs into ``out``.
+
+    With ``scheduler`` (a Dask scheduler's address, or a ``distributed.Client``), the grading
+    runs on that cluster's workers (``cluster.ClusterRun``); intake, the journal, the progress
+    bar and the outputs stay here. ``allow_unsandboxed`` then lets workers grade without
+    separation (locally, the command checks this process with ``require_separation``).
 
     Raises ``Interrupted`` on Ctrl-C (what was graded is journalled) and ``GraderBroken`` when
     the grader suites cannot run at all.
@@ -91,7 +98,12 @@ def run_batch(
                 todo.append(submission)
         reused = sum(1 for r in rows.values() if r.report is not None)
         plan = None
-        if todo:
+        if todo and scheduler is not None:
+            from autograde.batch.cluster import ClusterRun  # imports distributed: only for a cluster
+
+            grading = ClusterRun(todo, rows, journal, fingerprint, settings, total=len(submissions))
+            plan = grading.run(scheduler, quiet, allow_unsandboxed)
+        elif todo:
             grading = BatchRun(todo, rows, journal, fingerprint, settings, total=len(submissions))
             plan = grading.run(workers or default_workers(), quiet, start_method)
         if plan is None:
@@ -126,26 +138,76 @@ def _plan_from_reports(rows, exercises: list[str]) -> dict[str, float]:
     return dict.fromkeys(exercises, 0.0)
 
 
-class BatchRun:
-    """The grading loop: hand submissions to workers, take their results, replace the dead.
+class GradingRun:
+    """What every way of grading a batch shares: the rows, the journal and the progress bar.
 
-    Fills ``rows`` and the journal as results arrive; ``run`` returns the plan (what each
-    exercise is worth) that the first worker announced.
+    An implementation (``BatchRun``: local worker processes; ``cluster.ClusterRun``: the workers
+    of a Dask cluster) grades ``todo`` in ``run`` and reports each outcome with ``record`` or
+    ``lost``; ``run`` returns the plan (what each exercise is worth) the graders announced.
     """
 
     def __init__(self, todo: list[Submission], rows: dict[str, Row], journal: Journal, fingerprint: str,
                  settings: BatchSettings, total: int):
         self.todo = todo
-        self.pending = deque(todo)
         self.rows = rows
         self.journal = journal
         self.fingerprint = fingerprint
         self.settings = settings
         self.total = total
         self.plan: dict[str, float] | None = None
+        self.progress: Progress | None = None
+
+    def start_progress(self, quiet: bool, description: str) -> None:
+        self.progress = Progress(
+            self.total, quiet, done=self.total - len(self.todo), failed=sum(r.report is None for r in self.rows.values())
+        )
+        self.progress.describe(description)
+
+    def announce(self, plan: dict) -> None:
+        """A grader is ready, with the points of each exercise; grading begins."""
+        self.plan = self.plan or {str(k): float(v) for k, v in plan.items()}
+        if self.progress is not None:
+            self.progress.describe("Grading")
+
+    def record(self, student: str, digest: str, status: str, report, seconds) -> Row:
+        """A grader's result for one submission: a graded row (journalled at once) or the reason."""
+        row = Row(student, str(status), report, seconds if isinstance(seconds, (int, float)) else None, digest)
+        if isinstance(row.report, dict):
+            row.status = "graded"
+            self.journal.append({
+                "student": row.student, "hash": digest, "config": self.fingerprint,
+                "seconds": row.seconds, "report": row.report,
+            })
+        else:
+            row.report = None
+        self.rows[row.student] = row
+        self.progress.advance(row.report is not None)
+        return row
+
+    def lost(self, student: str, reason: str) -> None:
+        """A submission that could not be graded (its grading process died): a row saying why."""
+        self.rows[student] = Row(student, reason)
+        self.progress.advance(False)
+
+    def interrupted(self) -> Interrupted:
+        return Interrupted(
+            f"Interrupted: {len(self.rows)} of {self.total} submissions are done and journalled. "
+            "Run the same command again to grade the rest."
+        )
+
+    def close_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+
+
+class BatchRun(GradingRun):
+    """Local grading: hand submissions to worker processes, take their results, replace the dead."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = deque(self.todo)
         self.staging = Path(tempfile.mkdtemp(prefix="grade-batch-"))
         self.pool: WorkerPool | None = None
-        self.progress: Progress | None = None
 
     def run(self, workers: int, quiet: bool, start_method: str | None) -> dict[str, float] | None:
         from multiprocessing.connection import wait
@@ -153,10 +215,7 @@ class BatchRun:
         size = max(1, min(workers, len(self.todo)))
         try:
             self.pool = WorkerPool(size, self.settings.to_json(), start_method)  # before the progress thread starts
-            self.progress = Progress(
-                self.total, quiet, done=self.total - len(self.todo), failed=sum(r.report is None for r in self.rows.values())
-            )
-            self.progress.describe(f"Starting {size} worker{'s' if size > 1 else ''}")
+            self.start_progress(quiet, f"Starting {size} worker{'s' if size > 1 else ''}")
             while self.pool.workers and (self.pending or any(w.task for w in self.pool.workers)):
                 by_handle = {}
                 for worker in self.pool.workers:
@@ -172,18 +231,14 @@ class BatchRun:
         except BaseException as error:
             self._close(graceful=False)
             if isinstance(error, KeyboardInterrupt):
-                raise Interrupted(
-                    f"Interrupted: {len(self.rows)} of {self.total} submissions are done and journalled. "
-                    "Run the same command again to grade the rest."
-                ) from None
+                raise self.interrupted() from None
             raise
         else:
             self._close(graceful=True)
         return self.plan
 
     def _close(self, *, graceful: bool) -> None:
-        if self.progress is not None:
-            self.progress.close()
+        self.close_progress()
         if self.pool is not None:
             self.pool.stop(graceful=graceful)
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -214,34 +269,21 @@ class BatchRun:
         if kind == "fatal":
             raise GraderBroken(str(message.get("error")))
         if kind == "ready":
-            self.plan = self.plan or {str(k): float(v) for k, v in message["plan"].items()}
-            self.progress.describe("Grading")
+            self.announce(message["plan"])
             self._assign(worker)
         elif kind == "result" and worker.task is not None:
             task = worker.task
-            row = Row(task["student"], str(message.get("status")), message.get("report"), message.get("seconds"), task["hash"])
-            if isinstance(row.report, dict):
-                row.status = "graded"
-                self.journal.append({
-                    "student": row.student, "hash": task["hash"], "config": self.fingerprint,
-                    "seconds": row.seconds, "report": row.report,
-                })
-            else:
-                row.report = None
-            self.rows[row.student] = row
-            self.progress.advance(row.report is not None)
+            self.record(task["student"], task["hash"], message.get("status"), message.get("report"), message.get("seconds"))
             self._assign(worker)
 
     def _bury(self, worker: Worker) -> None:
         worker.process.join(5)
         if worker.task is not None:
-            student = worker.task["student"]
-            self.rows[student] = Row(
-                student,
+            self.lost(
+                worker.task["student"],
                 f"grading failed: the grading process ended (exit code {worker.process.exitcode}) "
                 "while grading this submission; re-run to try again",
             )
-            self.progress.advance(False)
             worker.task = None
         self.pool.remove(worker)
         if self.pending and not self.pool.add_replacement() and not self.pool.workers:

@@ -42,6 +42,7 @@ class ExerciseResult:
     name: str
     tests: list[TestResult] = field(default_factory=list)
     output: str = ""
+    seconds: float = 0.0  # pytest's setup + call + teardown of its checks: the runner's start and the grading
 
     @property
     def score(self) -> float:
@@ -96,6 +97,7 @@ class GradeReport:
                         for t in exercise.tests
                     ],
                     "output": exercise.output,
+                    "seconds": round(exercise.seconds, 3),
                 }
                 for name, exercise in self.exercises.items()
             },
@@ -127,6 +129,16 @@ def _line(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _duration(outcome: dict | None) -> float:
+    """Wall-clock seconds pytest-json-report measured for a test's setup, call and teardown."""
+    total = 0.0
+    for stage in ("setup", "call", "teardown"):
+        value = ((outcome or {}).get(stage) or {}).get("duration")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            total += float(value)
+    return total
+
+
 def _fit(report: GradeReport) -> None:
     """Cut the report's student text to ``MAX_REPORT_TEXT_CHARS`` in all, the longest first."""
     exercises = list(report.exercises.values())
@@ -145,6 +157,8 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
     )
     for nodeid, plan in planned.items():
         outcome = outcomes.get(nodeid)
+        exercise_result = report.exercises.setdefault(plan.exercise, ExerciseResult(plan.exercise))
+        exercise_result.seconds += _duration(outcome)
         metadata = (outcome or {}).get("metadata") or {}
         mistake = mistake_name = line = kind = None
         if outcome is None:
@@ -156,7 +170,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
             message = metadata.get("message") or f"this check ended as {outcome.get('outcome')}"
             mistake, mistake_name, line = metadata.get("mistake"), metadata.get("mistake_name"), metadata.get("line")
             kind = metadata.get("kind") or ("grader_error" if status == "error" else "wrong")
-        report.exercises.setdefault(plan.exercise, ExerciseResult(plan.exercise)).tests.append(
+        exercise_result.tests.append(
             TestResult(
                 name=plan.name,
                 score=plan.points if status == "passed" else 0.0,
