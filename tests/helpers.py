@@ -21,9 +21,13 @@ def assert_mistake_caught(result, expected: dict[str, str]) -> None:
 
 def without_timings(report: dict) -> dict:
     """A JSON report without what varies from run to run: each exercise's ``seconds``, the
-    ``worker`` that graded it (cluster batches) and the ``protections`` of the machine."""
+    and check's ``seconds``, the ``worker`` that graded it (cluster batches) and the ``protections`` of the machine."""
     kept = {k: v for k, v in report.items() if k not in ("protections", "worker")}
     kept["exercises"] = {
-        name: {k: v for k, v in exercise.items() if k != "seconds"} for name, exercise in report.get("exercises", {}).items()
+        name: {
+            **{k: v for k, v in exercise.items() if k != "seconds"},
+            "tests": [{k: v for k, v in test.items() if k != "seconds"} for test in exercise.get("tests", [])],
+        }
+        for name, exercise in report.get("exercises", {}).items()
     }
     return kept
