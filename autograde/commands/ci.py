@@ -54,18 +54,20 @@ def resume_commands(token: str) -> str:
     return f"::{token}::"
 
 
-def error_annotations(report: dict, submission: Path, workspace: Path) -> list[str]:
+def error_annotations(report: dict, submission: Path, workspace: Path, notebook: Path | None = None) -> list[str]:
     """``::error`` lines for failed checks, at the student's file (and line, when a message says it).
 
     An exercise whose checks all failed for one reason (a stub, a missing file, an import
-    error) gets one annotation, not one per check.
+    error) gets one annotation, not one per check. For a ``notebook`` submission every
+    annotation is at the notebook, without a line (lines count in the rebuilt modules).
     """
     lines = []
     for name, exercise in report["exercises"].items():
         failed = [t for t in exercise["tests"] if t["status"] != "passed"]
         if not failed:
             continue
-        path = Path(os.path.relpath(Path(submission).resolve() / f"{name}.py", Path(workspace).resolve())).as_posix()
+        student_file = Path(notebook) if notebook is not None else Path(submission) / f"{name}.py"
+        path = Path(os.path.relpath(student_file.resolve(), Path(workspace).resolve())).as_posix()
         if len(failed) > 1 and len({t.get("message") for t in failed}) == 1:
             groups = [(f"{name}: every check failed ({points(exercise['score'])}/{points(exercise['max_score'])})", failed[0])]
         else:
@@ -79,7 +81,7 @@ def error_annotations(report: dict, submission: Path, workspace: Path) -> list[s
                 message += f"\nHint: {test['hint']}"
             properties = f"file={escape_property(path)}"
             line = test.get("line")
-            if isinstance(line, int):
+            if isinstance(line, int) and notebook is None:
                 properties += f",line={line}"
             properties += f",title={escape_property(heading)}"
             lines.append(f"::error {properties}::{escape_data(message)}")
@@ -172,8 +174,12 @@ def run_ci(
     timeout: float = DEFAULT_TIMEOUT,
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
     out=None,
+    notebook: Path | None = None,
 ) -> int:
-    """Grade, print the wrapped report and the annotations, write the summary and JUnit; returns the exit status."""
+    """Grade, print the wrapped report and the annotations, write the summary and JUnit; returns the exit status.
+
+    ``notebook``: the .ipynb the modules in ``submission`` were rebuilt from (annotations point at it).
+    """
     from rich.console import Console
 
     from autograde.grading import engine
@@ -195,7 +201,7 @@ def run_ci(
     warning = sandbox_warning(view)
     if warning is not None:
         print(warning_annotation(warning), file=out)
-    for line in error_annotations(view, submission, workspace):
+    for line in error_annotations(view, submission, workspace, notebook):
         print(line, file=out)
     summary = summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
     if summary is not None:
@@ -213,8 +219,8 @@ def run_ci(
 
 @click.command("ci")
 @click.argument("names", nargs=-1, metavar="[EXERCISE ...|all]")
-@click.option("--submission", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("exercises"),
-              show_default=True, help="The folder of the pull request's <exercise>.py files.")
+@click.option("--submission", type=click.Path(exists=True, path_type=Path), default=Path("exercises"),
+              show_default=True, help="The folder of the pull request's <exercise>.py files, or its .ipynb notebook.")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML (points as properties).")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit with status 1 if the total is below this percentage.")
 @click.option("--summary", type=click.Path(dir_okay=False, path_type=Path),
@@ -224,10 +230,16 @@ def run_ci(
 @allow_unsandboxed_option
 def command(names, submission, junit, fail_under, summary, timeout, memory_mib, allow_unsandboxed):
     """Grade a pull request's submission for GitHub Actions (summary, annotations, JUnit)."""
+    from autograde.commands.grade import is_notebook, notebook_folder
+
     exercises = resolve_exercises(names)
     require_separation(allow_unsandboxed)
-    status = run_ci(
-        submission.resolve(), exercises, junit=junit, fail_under=fail_under, summary=summary,
-        timeout=timeout, memory_bytes=memory_mib << 20,
-    )
+    options = dict(junit=junit, fail_under=fail_under, summary=summary, timeout=timeout, memory_bytes=memory_mib << 20)
+    if is_notebook(submission):
+        with notebook_folder(submission) as folder:
+            status = run_ci(folder, exercises, notebook=submission.resolve(), **options)
+    elif submission.is_dir():
+        status = run_ci(submission.resolve(), exercises, **options)
+    else:
+        raise click.UsageError(f"--submission {str(submission)!r} is neither a folder nor a .ipynb notebook.")
     sys.exit(status)
