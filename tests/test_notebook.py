@@ -210,3 +210,87 @@ def test_ci_grades_a_notebook_and_annotates_the_notebook(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     annotations = [line for line in result.output.splitlines() if line.startswith("::error ")]
     assert annotations and all(line.startswith("::error file=work.ipynb,title=") for line in annotations), annotations
+
+
+# -- the course notebook ----------------------------------------------------------------------
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "session2-rnn-lstm.ipynb"
+NOT_COPIED = "from exercises."  # the notebook defines the earlier exercises itself
+
+
+def cell_code(module_text: str) -> str:
+    """A stub's or reference's module as its notebook cell: without the module docstring and
+    the ``from exercises.X import Y`` lines (the notebook's own earlier cells define Y)."""
+    import ast
+
+    first = ast.parse(module_text).body[0]
+    lines = module_text.split("\n")[first.end_lineno:] if isinstance(first, ast.Expr) else module_text.split("\n")
+    return "\n".join(line for line in lines if not line.startswith(NOT_COPIED)).strip("\n")
+
+
+def shipped():
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def test_the_notebook_and_its_jupytext_source_are_in_sync():
+    import jupytext
+
+    def cells(notebook):
+        return [(c.cell_type, c.source.strip("\n"), tuple(c.metadata.get("tags", []))) for c in notebook.cells]
+
+    paired = jupytext.read(NOTEBOOK.with_suffix(".py"))
+    assert cells(paired) == cells(shipped()), "run: jupytext --sync notebooks/session2-rnn-lstm.ipynb"
+
+
+def test_every_exercise_is_its_stub_in_a_tagged_cell_followed_by_its_check():
+    cells = shipped().cells
+    for exercise in course.names():
+        tagged = [i for i, c in enumerate(cells) if f"exercise:{exercise}" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, exercise
+        stub = (course.package_dir("exercises") / f"{exercise}.py").read_text(encoding="utf-8")
+        assert cells[tagged[0]].source.strip("\n") == cell_code(stub), f"the {exercise} cell differs from exercises/{exercise}.py"
+        assert cells[tagged[0] + 1].source == f'check("{exercise}")'
+    assert all(not c.get("outputs") for c in cells if c.cell_type == "code"), "the notebook ships without outputs"
+
+
+def run_notebook(notebook, folder: Path):
+    """Execute ``notebook`` in a real kernel (cwd ``folder``); a cell that raises fails the test."""
+    from nbclient import NotebookClient
+
+    NotebookClient(notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    reports = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source.startswith("check("):
+            shown = [o for o in cell.outputs if o.output_type in ("execute_result", "display_data")]
+            assert shown and "text/html" in shown[-1]["data"], cell.outputs
+            reports[cell.source] = shown[-1]["data"]["text/plain"]
+    return reports
+
+
+def printed(notebook) -> str:
+    return "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream")
+
+
+def test_as_shipped_every_check_says_not_implemented_and_the_notebook_runs_to_the_end(tmp_path):
+    notebook = shipped()
+    reports = run_notebook(notebook, tmp_path)
+    assert len(reports) == len(course.names()) + 1  # one per exercise, and check() at the end
+    for source, text in reports.items():
+        assert "not implemented yet" in text and "Total: 0/" in text, (source, text)
+        assert "\x1b" not in text and "exercises/" not in text, text
+    assert "Not trained yet: build_vocab: not implemented yet" in printed(notebook)
+
+
+@pytest.mark.slow
+def test_with_the_reference_solutions_every_check_gives_full_marks(tmp_path):
+    notebook = shipped()
+    for cell in notebook.cells:
+        for tag in cell.metadata.get("tags", []):
+            if tag.startswith("exercise:"):
+                cell.source = cell_code(reference_code(tag.removeprefix("exercise:")))
+    reports = run_notebook(notebook, tmp_path)
+    for source, text in reports.items():
+        assert "(100%)" in text, (source, text)
+    output = printed(notebook)
+    assert "Trained 400 steps" in output and "--- temperature 0.5" in output
+    assert any("image/png" in o.get("data", {}) for c in notebook.cells if c.cell_type == "code" for o in c.outputs)

@@ -72,7 +72,9 @@ class CheckResult:
         from autograde.formats import terminal
 
         buffer = io.StringIO()
-        console = Console(file=buffer, width=100, no_color=True, highlight=False, force_terminal=False, emoji=False)
+        console = Console(
+            file=buffer, width=100, color_system=None, highlight=False, force_terminal=False, force_jupyter=False, emoji=False
+        )
         terminal.print_report(formats.from_json(self.report), console)
         text = "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines())
         return text + f"\n({self.seconds:.1f} s. {PRACTICE})"
@@ -178,6 +180,16 @@ def _command(exercises: list[str], folder: Path, report: Path, timeout: float | 
     return command
 
 
+def in_notebook_terms(report: dict) -> dict:
+    """The report with "fill in exercises/rnn_step.py" (what ``grade`` tells a folder's owner)
+    said as "fill in the rnn_step cell of this notebook"."""
+    for name, exercise in report.get("exercises", {}).items():
+        for test in exercise.get("tests", []):
+            if isinstance(test.get("message"), str):
+                test["message"] = test["message"].replace(f"exercises/{name}.py", f"the {name} cell of this notebook")
+    return report
+
+
 def check(*exercises: str, notebook: str | os.PathLike | None = None, timeout: float | None = None) -> CheckResult:
     """Grade ``exercises`` (every one if none is named) as this notebook defines them now.
 
@@ -215,6 +227,6 @@ def check(*exercises: str, notebook: str | os.PathLike | None = None, timeout: f
         if done.returncode not in (0, 1) or not report_path.is_file():
             why = (done.stderr or done.stdout).strip()[-3000:]
             return CheckResult(names, error=f"the grader stopped with status {done.returncode}: {why}", seconds=seconds)
-        report = json.loads(report_path.read_text(encoding="utf-8"))
+        report = in_notebook_terms(json.loads(report_path.read_text(encoding="utf-8")))
     notes = [note for module in modules.values() for note in module.notes]
     return CheckResult(names, report=report, seconds=seconds, notes=notes)
