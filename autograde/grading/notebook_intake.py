@@ -8,7 +8,8 @@ each exercise's module is rebuilt from its code cells, to be graded like a ``<ex
   Each is looked for first in the cells tagged ``exercise:<exercise>`` (the course notebook tags
   its stub cells so), then in every code cell. Of several definitions of a name, the last one
   in the notebook is graded, as Jupyter would have it after running every cell in order, and
-  the module prints a note saying so (it shows under the exercise, as what the code printed).
+  the module prints a note saying so (it shows under the exercise, as what the code printed;
+  not for a kernel's history, where running a cell again is how a definition changes).
 - **What comes along.** The definitions the exercise's names reference, transitively: other
   top-level ``def``/``class`` statements and constants assigned a literal (``EPS = 1e-6``), each
   in its last version; and the import statements that bind a name the kept code uses (one per
@@ -210,15 +211,29 @@ def _bindings(cell: Cell, index: int) -> tuple[list[Binding], str | None]:
 
 
 def _references(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    """The free names a definition reads: what it loads, less its own parameters and the names
+    it assigns (a local ``plt = ...`` must not pull in the notebook's ``import matplotlib.pyplot
+    as plt``, which the policy would refuse)."""
+    loads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        local = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+        for arguments in (n for n in ast.walk(node) if isinstance(n, ast.arguments)):
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+            local |= {a.arg for a in every if a is not None}
+        declared = {name for n in ast.walk(node) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+        loads -= local - declared
+    return loads
 
 
 # -- building the modules -------------------------------------------------------------------------
 
 
-def modules(cells: list[Cell], exercises: list[str] | tuple[str, ...], source_name: str) -> dict[str, Module]:
+def modules(
+    cells: list[Cell], exercises: list[str] | tuple[str, ...], source_name: str, *, note_redefinitions: bool = True
+) -> dict[str, Module]:
     """Each exercise's module rebuilt from ``cells``; ``source_name`` ("work.ipynb") names the
-    notebook in the modules' notes and messages."""
+    notebook in the modules' notes and messages. ``note_redefinitions=False`` for a kernel's
+    history, where running a cell again is the usual way to change a definition."""
     from autograde.grading import course
 
     bindings: dict[str, list[Binding]] = {}
@@ -232,11 +247,12 @@ def modules(cells: list[Cell], exercises: list[str] | tuple[str, ...], source_na
     order = course.names()
     owner = {name: exercise for exercise in order for name in course.defines(exercise)}
     return {
-        exercise: _module(exercise, bindings, skipped, owner, order, source_name) for exercise in exercises
+        exercise: _module(exercise, bindings, skipped, owner, order, source_name, note_redefinitions)
+        for exercise in exercises
     }
 
 
-def _module(exercise, bindings, skipped, owner, order, source_name) -> Module:
+def _module(exercise, bindings, skipped, owner, order, source_name, note_redefinitions) -> Module:
     from autograde.grading import course
 
     tag = TAG_PREFIX + exercise
@@ -248,7 +264,7 @@ def _module(exercise, bindings, skipped, owner, order, source_name) -> Module:
         if not chosen:
             continue
         roots.append(chosen[-1])
-        if len(chosen) > 1:
+        if len(chosen) > 1 and note_redefinitions:
             places = ", ".join(b.cell.where for b in chosen)
             notes.append(
                 f"note: {name} is defined {len(chosen)} times in {source_name} ({places}); "

@@ -209,7 +209,7 @@ def check(*exercises: str, notebook: str | os.PathLike | None = None, timeout: f
         cells, source_name = _cells(notebook)
     except BadSubmission as error:
         return CheckResult(names, error=str(error))
-    modules = notebook_intake.modules(cells, names, source_name)
+    modules = notebook_intake.modules(cells, names, source_name, note_redefinitions=source_name != HISTORY)
     root = Path(__file__).resolve().parents[2]  # where `autograde` and `cli` are importable from
     with tempfile.TemporaryDirectory(prefix="autograde-check-") as temporary:
         folder = intake.stage({name: m.code.encode("utf-8") for name, m in modules.items()}, Path(temporary) / "submission")
