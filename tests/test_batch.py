@@ -134,7 +134,11 @@ def test_gradebook_cells_cannot_run_as_spreadsheet_formulas():
         Row("bo", "-not a zip")]
     text = outputs.gradebook_csv(rows, {"rnn_step": 2.0})
     parsed = list(csv.reader(io.StringIO(text)))
-    assert parsed[1][0].startswith("'=") and parsed[2][-1] == "'-not a zip"
+    assert parsed[0] == ["student", "student_as_text", "rnn_step", "total", "percent", "status"]
+    assert parsed[1] == ["Points Possible", "Points Possible", "2", "2", "100.00", ""]
+    assert parsed[2][0] == "=HYPERLINK(\"x\")"  # as given: it matches reports/ and the LMS
+    assert parsed[2][1].startswith("'=") and parsed[3][-1] == "'-not a zip"
+    assert parsed[3][:5] == ["bo", "bo", "0", "0", "0.00"]  # ungraded: 0, and the status says why
 
 
 def test_any_file_name_becomes_one_row_and_every_output_is_written(tmp_path):
@@ -154,7 +158,7 @@ def test_any_file_name_becomes_one_row_and_every_output_is_written(tmp_path):
     assert len(rows) == len(result.rows) == 6  # "-rf" the folder and "-rf.zip" the folder: two ids
     ids = [r["student"] for r in rows]
     assert "\\xff\\xfe student" in ids and "a\\x0ab" in ids and "\\x1b[2Jfake" in ids
-    assert "'-rf" in ids  # the gradebook's formula guard
+    assert "-rf" in ids and "'-rf" in [r["student_as_text"] for r in rows]  # as given, and the formula guard beside it
     assert all(len(i) <= 200 and "\n" not in i and "\x1b" not in i for i in ids)
     by_student = {r["student"]: r for r in rows}
     assert by_student["\\xff\\xfe student"]["total"] == "7"
@@ -165,7 +169,7 @@ def test_any_file_name_becomes_one_row_and_every_output_is_written(tmp_path):
 
     again = run.run_batch(subs, out, ["rnn_step"], workers=1, quiet=True)  # the ids are stable: nothing to redo
     assert again.graded_now == 0 and again.reused == 1
-    assert sorted(p.name for p in (out / "reports").iterdir()) == sorted(f"{stem}.json" for stem in reports)
+    assert sorted(p.name for p in (out / "reports").iterdir()) == sorted(f"{stem}.{ext}" for stem in reports for ext in ("html", "json"))
 
 
 # -- grading a class ----------------------------------------------------------------------------
@@ -203,9 +207,19 @@ EXPECTED_STATUS = {
 }
 
 
+def without_times(value):
+    if isinstance(value, dict):
+        return {k: without_times(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [without_times(v) for v in value]
+    return value
+
+
 def read_outputs(out: Path) -> tuple[list[dict], dict, dict]:
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
+    assert rows[0]["student"] == outputs.POINTS_POSSIBLE
+    rows = rows[1:]
     reports = {p.stem: json.loads(p.read_text()) for p in (out / "reports").glob("*.json")}
     results = {p.stem: json.loads(p.read_text()) for p in (out / "gradescope").glob("*.json")}
     return rows, reports, results
@@ -218,14 +232,14 @@ def test_a_mixed_class_gives_one_row_each_valid_outputs_and_the_same_scores_with
 
     rows, reports, results = read_outputs(out)
     with open(out / "gradebook.csv", encoding="utf-8") as stream:
-        assert next(csv.reader(stream)) == ["student", *EXERCISES, "total", "percent", "status"]
+        assert next(csv.reader(stream)) == ["student", "student_as_text", *EXERCISES, "total", "percent", "status"]
     assert [r["student"] for r in rows] == sorted(EXPECTED_STATUS)
     for row in rows:
         assert row["status"].startswith(EXPECTED_STATUS[row["student"]]), row
     by_student = {r["student"]: r for r in rows}
     assert (by_student["alice"]["total"], by_student["alice"]["percent"]) == ("22", "100.00")
     assert (by_student["bob"]["rnn_step_fused"], by_student["bob"]["rnn_forward"], by_student["bob"]["total"]) == ("5.5", "0", "12.5")
-    assert by_student["carol"]["total"] == "0" and by_student["corrupt"]["total"] == ""
+    assert by_student["carol"]["total"] == "0" and by_student["corrupt"]["total"] == "0"
     carol = reports["carol"]["exercises"]["rnn_step"]["tests"][0]["message"]
     assert "syntax error at line 1" in carol
     assert "rnn_step_fused.py is missing" in reports["carol"]["exercises"]["rnn_step_fused"]["tests"][0]["message"]
@@ -239,19 +253,26 @@ def test_a_mixed_class_gives_one_row_each_valid_outputs_and_the_same_scores_with
     for chart in ("score-distribution", "exercise-mean", "exercise-failure-rate", "test-failure-rate", "slowest"):
         assert f'data-chart="{chart}"' in page
     assert "performs exactly one matrix multiplication" in page
+    assert '<a href="reports/alice.html">alice</a>' in page and (out / "reports" / "alice.html").exists()
+    from tests.test_formats import assert_strict_html
+
+    assert_strict_html(page)
+    assert_strict_html((out / "reports" / "bob.html").read_text(encoding="utf-8"))
 
     gradebook = (out / "gradebook.csv").read_text()
     (out / "journal.jsonl").unlink()
     again = run.run_batch(mixed_class, out, EXERCISES, workers=1, quiet=True)
     assert again.graded_now == 4
     assert (out / "gradebook.csv").read_text() == gradebook
-    assert read_outputs(out)[1] == reports
+    assert without_times(read_outputs(out)[1]) == without_times(reports)  # the same, but for how long checks took
 
 
 SLOW_STEP = textwrap.dedent("""
-    import time, torch
+    import torch
     def rnn_step(x_t, h_prev, Wxh, Whh, bh):
-        time.sleep(0.15)
+        busy = torch.ones(256, 256)  # a few ms of work per call (time.sleep is not allowed)
+        for _ in range(40):
+            busy = torch.tanh(busy @ busy / 256)
         return torch.tanh(x_t @ Wxh + h_prev @ Whh + bh)
 """)
 

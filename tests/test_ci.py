@@ -67,7 +67,8 @@ def test_student_output_cannot_inject_workflow_commands(workspace):
     assert status == 0
     assert "::set-output name=score::100" in log  # shown to the student, but inert
     active = commands_github_would_run(log)
-    assert active and all(line.startswith("::error file=exercises/") or line.startswith("::error title=") for line in active)
+    ours = ("::error file=exercises/", "::error title=", "::group::", "::endgroup::", "::notice title=autograder score::")
+    assert active and all(line.startswith(ours) for line in active), active
     assert not any("set-output" in line or "add-mask" in line or "all good" in line for line in active)
     token = re.search(r"^::stop-commands::([0-9a-f]{32})$", log, re.MULTILINE).group(1)
     assert f"::{token}::" in log.splitlines()
@@ -138,7 +139,10 @@ def test_a_fence_cannot_be_closed_by_backticks_in_student_text():
 def test_junit_and_fail_under(workspace, tmp_path):
     status, log = run(workspace, junit=tmp_path / "junit.xml", fail_under=50)
     assert status == ci.EXIT_BELOW_THRESHOLD
-    assert "::error title=score below the threshold::34.1% is below --fail-under 50%" in commands_github_would_run(log)
+    assert "::error title=score below the threshold::34.1%25 is below --fail-under 50%25" in commands_github_would_run(log)
+    from tests.test_formats import assert_valid_junit
+
+    assert_valid_junit((tmp_path / "junit.xml").read_text(encoding="utf-8"))  # real times, real failures
     root = ET.parse(tmp_path / "junit.xml").getroot()
     assert [s.get("name") for s in root] == ["rnn_step", "rnn_step_fused", "rnn_forward"]
     assert root.get("failures") == str(sum(int(s.get("failures")) for s in root))
@@ -177,3 +181,59 @@ def test_the_example_workflow_grades_inside_bubblewrap_on_ubuntu_24_04():
     assert re.search(r"apt-get install[^\n]* bubblewrap", code)
     grading = next(line for line in code.splitlines() if "grade\" ci" in line or "grade ci" in line)
     assert grading.lstrip().startswith("sudo -E env \"PATH=$PATH\"") or "apparmor_restrict_unprivileged_userns=0" in code
+
+
+def fake_report(failing: dict[str, int]) -> dict:
+    """A student view where exercise ``name`` has ``n`` failed checks, each with its own message."""
+    exercises = {}
+    for name, n in failing.items():
+        tests = [{"name": f"test_check_{i}", "score": 0, "max_score": 1, "status": "failed",
+                  "message": f"{name} check {i} is wrong", "hint": ""} for i in range(n)]
+        tests.append({"name": "test_passes", "score": 1, "max_score": 1, "status": "passed", "message": "", "hint": ""})
+        exercises[name] = {"score": 1, "max_score": n + 1, "tests": tests, "output": ""}
+    return {"score": len(failing), "max_score": sum(n + 1 for n in failing.values()), "exercises": exercises,
+            "protections": {"mode": "sandbox"}}
+
+
+def test_at_most_ten_errors_with_the_threshold_one_and_every_failing_exercise_first(tmp_path, monkeypatch):
+    from autograde import formats
+    from autograde.grading import engine
+
+    failing = {"rnn_step": 8, "rnn_forward": 8, "lstm_step": 1, "embedding": 3, "perplexity": 2}
+    monkeypatch.setattr(engine, "grade", lambda *args: formats.from_json(fake_report(failing)))
+    out = io.StringIO()
+    status = ci.run_ci(tmp_path, list(failing), workspace=tmp_path, out=out, fail_under=90)
+    assert status == ci.EXIT_BELOW_THRESHOLD
+    active = commands_github_would_run(out.getvalue())
+    errors = [line for line in active if line.startswith("::error")]
+    assert len(errors) == 10 and errors[-1].startswith("::error title=score below the threshold::")
+    per_exercise = {name: sum(f"file={name}.py" in line for line in errors) for name in failing}
+    assert min(per_exercise.values()) >= 1 and per_exercise == {
+        "rnn_step": 2, "rnn_forward": 2, "lstm_step": 1, "embedding": 2, "perplexity": 2,
+    }
+    notice = next(line for line in active if line.startswith("::notice"))
+    assert notice == "::notice title=autograder score::5/27 points (18.5%25); 13 more failed checks are in the job summary and the log"
+
+
+def test_round_robin_never_gives_an_exercise_a_second_annotation_before_all_have_one():
+    report = fake_report({f"ex{i}": 3 for i in range(4)})
+    lines, left_out = ci.error_annotations(report, Path("/w/exercises"), Path("/w"), budget=6)
+    counts = [sum(f"file=exercises/ex{i}.py" in line for line in lines) for i in range(4)]
+    assert counts == [2, 2, 1, 1] and left_out == 6
+    lines, left_out = ci.error_annotations(fake_report({f"ex{i}": 1 for i in range(12)}), Path("/w/exercises"), Path("/w"))
+    assert len(lines) == 10 and left_out == 2
+
+
+def test_the_log_has_one_group_per_exercise_opened_outside_the_stop_commands_blocks(workspace):
+    _, log = run(workspace)
+    active = commands_github_would_run(log)
+    groups = [line for line in active if line.startswith("::group::")]
+    assert groups == ["::group::rnn_step 2/7", "::group::rnn_step_fused 5.5/7", "::group::rnn_forward 0/8"]
+    assert active.count("::endgroup::") == 3
+    lines = log.splitlines()
+    for start in (i for i, line in enumerate(lines) if line.startswith("::group::")):
+        assert lines[start + 1].startswith("::stop-commands::")  # the exercise's text is inert
+        token = lines[start + 1].removeprefix("::stop-commands::")
+        end = lines.index(f"::{token}::", start)
+        assert lines[end + 1] == "::endgroup::"
+    assert len({line for line in lines if line.startswith("::stop-commands::")}) == 4  # a fresh token each

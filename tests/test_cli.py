@@ -53,8 +53,9 @@ def test_the_json_report_has_the_documented_shape(run, submission, tmp_path):
     fused = report["exercises"]["rnn_step_fused"]
     assert {"score", "max_score", "tests", "output"} <= set(fused)
     test = next(t for t in fused["tests"] if t["status"] == "failed")
-    assert set(test) == {"name", "score", "max_score", "status", "message", "hint"}
+    assert set(test) == {"name", "score", "max_score", "status", "message", "hint", "seconds", "kind"}
     assert test["name"] == "test_performs_exactly_one_matrix_multiplication"
+    assert test["kind"] == "wrong" and test["seconds"] >= 0
 
 
 def test_fail_under_exits_1_below_the_threshold_and_0_above(run, submission):

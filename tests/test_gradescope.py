@@ -95,11 +95,27 @@ def test_a_visibility_that_gradescope_does_not_know_is_a_grading_error(special_c
         engine.grade(special_cased, ["rnn_step"], engine.Options(extra_graders=folder))
 
 
-def test_the_gradescope_mode_maps_visibility_and_tells_students_only_the_count(special_cased, hidden_graders, tmp_path):
+SPEC_SCHEMA = Path(__file__).parent / "data" / "gradescope-results.schema.json"
+
+
+def assert_gradescope_accepts(data: dict) -> None:
+    """Field names, types and allowed values as Gradescope's specs.md gives them (not as we do)."""
+    import jsonschema
+
+    jsonschema.validate(data, json.loads(SPEC_SCHEMA.read_text()))
+    assert results_format.problems(data) == []
+
+
+def test_the_gradescope_mode_maps_visibility_and_tells_students_only_the_count(special_cased, hidden_graders, tmp_path, capsys):
     results_path = tmp_path / "results" / "results.json"
     grade_to_results(special_cased, results_path, ["rnn_step"], extra_graders=hidden_graders)
     data = json.loads(results_path.read_text())
-    assert results_format.problems(data) == []
+    assert_gradescope_accepts(data)
+    # The spec: while tests are hidden, students do not see their total. Nor does our output.
+    assert "Total" not in data["output"] and "/10" not in data["output"] and "8/" not in data["output"]
+    assert "rnn_step: visible checks 7/7" in data["output"]
+    assert data["extra_data"] == {"max_score": 10, "visible_max_score": 7, "hidden_max_score": 3}
+    assert "maximum score 10 (7 visible + 3 in non-visible checks)" in capsys.readouterr().out
     assert data["score"] == 8 and set(data) >= {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests"}
     by_name = {t["name"]: t for t in data["tests"]}
     assert by_name["rnn_step: secret batch of 13"]["visibility"] == "hidden"
@@ -159,3 +175,21 @@ def test_the_gradescope_scripts_are_executable_bash(script):
     text = path.read_text()
     if script == "run_autograder":
         assert "/autograder/results/results.json" in text and "grade gradescope" in text
+
+
+def test_results_of_every_kind_validate_against_the_spec(tmp_path):
+    report = {"score": 3.5, "max_score": 5, "exercises": {"train_lm": {"score": 3.5, "max_score": 5, "output": "", "tests": [
+        {"name": "test_reaches_the_reference_held_out_perplexity_on_the_built_in_corpus", "score": 3.5, "max_score": 3.5,
+         "status": "passed", "message": "", "hint": "", "seconds": 30.2,
+         "measurements": [{"name": "held-out perplexity", "value": 6.41, "order": "asc"}]},
+        {"name": "test_returns_one_python_float_per_step", "score": 0, "max_score": 1.5, "status": "failed",
+         "message": "train raised ValueError", "hint": "h", "kind": "exception", "seconds": 0.1},
+    ]}}}
+    data = results_format.results(report, execution_time=31)
+    assert_gradescope_accepts(data)
+    assert data["leaderboard"] == [{"name": "train_lm held-out perplexity", "value": 6.41, "order": "asc"}]
+    assert data["output"].startswith("Total: 3.5/5")  # nothing hidden: the total is the student's to see
+    assert_gradescope_accepts(results_format.error_results("could not be graded"))
+    path = tmp_path / "results.json"
+    results_format.write({"score": 1, "leaderboard": [{"name": "x", "value": 1, "order": "sideways"}]}, path)
+    assert_gradescope_accepts(json.loads(path.read_text()))  # the fallback, since that order is not the spec's

@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+from pathlib import Path
 from click.testing import CliRunner
 
 from autograde.grading import engine
@@ -106,3 +107,63 @@ def test_every_report_records_how_runners_were_contained(tmp_path):
     (tmp_path / "rnn_step.py").write_text("def rnn_step(*args):\n    raise NotImplementedError\n")
     report = engine.grade(tmp_path, ["rnn_step"]).to_json()
     assert {"mode", "separated", "runner_uid", "runner_namespaces"} <= set(report["protections"])
+
+
+def test_a_huge_reply_frame_is_refused_unread(mode, tmp_path, honest_wrong_score):
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = grade_attack(mode, tmp_path, "huge_frame")
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    result = report.exercises["rnn_step"]
+    assert result.score <= honest_wrong_score
+    assert any("more than the 64 MiB this check reads" in t.message for t in result.tests), [t.message for t in result.tests]
+    assert grown_mib < 256, f"the checker grew by {grown_mib:.0f} MiB reading a runner's reply"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not bubblewrap.detect().cpu_budget, reason="needs root and the cgroup cpu controller")
+def test_a_cpu_hog_in_one_worker_does_not_slow_another_workers_runner(tmp_path):
+    """Two fork servers, as two batch workers have: one runs sixty busy loops, the other an honest
+    rnn_forward; the honest one runs at about the speed it has alone."""
+    import contextlib
+    import threading
+
+    import torch
+
+    from autograde.grading import course
+    from autograde.grading.remote import RemoteExercise
+
+    (tmp_path / "rnn_step.py").write_text((Path(__file__).parent / "adversarial" / "cpu_hog.py").read_text())
+    hog_server, honest_server = ForkServer(bubblewrap.detect()), ForkServer(bubblewrap.detect())
+    inputs = (torch.randn(32, 64, 16), torch.randn(32, 64), torch.randn(16, 64), torch.randn(64, 64), torch.randn(64))
+
+    def honest_seconds() -> float:
+        honest = RemoteExercise(honest_server, "rnn_forward", course.reference_dir() / "rnn_forward.py", timeout=60)
+        try:
+            honest.rnn_forward(*inputs)  # warm
+            started = time.perf_counter()
+            for _ in range(20):
+                honest.rnn_forward(*inputs)
+            return time.perf_counter() - started
+        finally:
+            honest.close()
+
+    try:
+        alone = honest_seconds()
+        hog = RemoteExercise(hog_server, "rnn_step", tmp_path / "rnn_step.py", timeout=30, restricted=False)
+        def run_the_hog():
+            with contextlib.suppress(Exception):  # only its load matters here, not its result
+                hog.call("rnn_step", *[torch.zeros(2, 2)] * 5)
+
+        hogging = threading.Thread(target=run_the_hog, daemon=True)
+        hogging.start()
+        time.sleep(1.0)  # the loops are running
+        beside_the_hog = honest_seconds()
+        hogging.join(60)
+        hog.close()
+    finally:
+        hog_server.close(force=True)
+        honest_server.close(force=True)
+    print(f"alone {alone:.2f} s, beside the hog {beside_the_hog:.2f} s")
+    assert beside_the_hog < 3 * alone + 0.5, f"alone {alone:.2f} s, beside sixty busy loops {beside_the_hog:.2f} s"

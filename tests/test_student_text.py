@@ -82,7 +82,7 @@ def test_html_junit_and_gradescope_carry_no_raw_control_character(hostile):
 
 def test_ci_annotations_and_summary_carry_no_raw_control_character(hostile, tmp_path):
     view = formats.student_view(hostile.to_json())
-    annotations = ci.error_annotations(view, tmp_path / "exercises", tmp_path)
+    annotations, _ = ci.error_annotations(view, tmp_path / "exercises", tmp_path)
     assert annotations and all("\n" not in line for line in annotations)
     assert_clean("\n".join(annotations).replace("%0A", "\n"))
     assert_clean(ci.summary_markdown(view))

@@ -56,10 +56,10 @@ def main():
 
 def _register() -> None:
     # click and the standard library only: each command imports the engine when it runs.
-    from autograde.commands import batch, ci, doctor, grade, gradescope, list_exercises, train
+    from autograde.commands import batch, ci, doctor, export, grade, gradescope, list_exercises, train
 
     main.add_command(grade.grade_exercises)
-    for module in (list_exercises, doctor, batch, ci, gradescope, train):
+    for module in (list_exercises, doctor, batch, export, ci, gradescope, train):
         main.add_command(module.command)
 
 

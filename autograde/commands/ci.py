@@ -6,8 +6,12 @@ student's files with ``::error file=...,line=...::`` for failed checks, writes J
 
 Everything a submission controls (what it printed, messages quoting its code) is printed
 between ``::stop-commands::TOKEN`` and ``::TOKEN::`` with a fresh random token, so no line of
-it can be read as a workflow command (``::set-output``, ``::error``, ``::add-mask``...). Our
-own annotations come after that block, each message escaped so it stays on one line.
+it can be read as a workflow command (``::set-output``, ``::error``, ``::add-mask``...): the
+grading itself, then each exercise's report inside a ``::group::`` that is opened and closed
+outside its block. Our own annotations come after, each message escaped so it stays on one
+line: at most 10 ``::error`` lines (GitHub drops the rest), spread so that every failing
+exercise has one before any has two, the ``--fail-under`` one always among them, and the score
+as a ``::notice``.
 
 Grading without the bubblewrap sandbox (``grade doctor``'s fallback mode) is said twice: a
 ``::warning`` annotation and a line at the top of the step summary, because a score from an
@@ -54,18 +58,15 @@ def resume_commands(token: str) -> str:
     return f"::{token}::"
 
 
-def error_annotations(report: dict, submission: Path, workspace: Path, notebook: Path | None = None) -> list[str]:
-    """``::error`` lines for failed checks, at the student's file (and line, when a message says it).
-
-    An exercise whose checks all failed for one reason (a stub, a missing file, an import
-    error) gets one annotation, not one per check. For a ``notebook`` submission every
-    annotation is at the notebook, without a line (lines count in the rebuilt modules).
-    """
-    lines = []
+def _annotation_groups(report: dict, submission: Path, workspace: Path, notebook: Path | None = None) -> list[list[str]]:
+    """Per failing exercise, in order, its ``::error`` lines (an exercise whose checks all failed
+    for one reason, a stub, a missing file, an import error, has one line, not one per check)."""
+    per_exercise = []
     for name, exercise in report["exercises"].items():
         failed = [t for t in exercise["tests"] if t["status"] != "passed"]
         if not failed:
             continue
+        # A notebook's annotations are at the notebook, without a line (lines count in the rebuilt modules).
         student_file = Path(notebook) if notebook is not None else Path(submission) / f"{name}.py"
         path = Path(os.path.relpath(student_file.resolve(), Path(workspace).resolve())).as_posix()
         if len(failed) > 1 and len({t.get("message") for t in failed}) == 1:
@@ -75,6 +76,7 @@ def error_annotations(report: dict, submission: Path, workspace: Path, notebook:
                 (f"{name}: {'hidden checks' if t['name'] == HIDDEN_CHECKS else title(t['name'])} (0/{points(t['max_score'])})", t)
                 for t in failed
             ]
+        lines = []
         for heading, test in groups:
             message = test.get("message") or "this check failed"
             if test.get("hint"):
@@ -85,11 +87,42 @@ def error_annotations(report: dict, submission: Path, workspace: Path, notebook:
                 properties += f",line={line}"
             properties += f",title={escape_property(heading)}"
             lines.append(f"::error {properties}::{escape_data(message)}")
-    if len(lines) > MAX_ANNOTATIONS:
-        extra = len(lines) - (MAX_ANNOTATIONS - 1)
-        lines = lines[: MAX_ANNOTATIONS - 1]
-        lines.append(f"::error title=more failed checks::{extra} more failed checks: see the job summary")
-    return lines
+        per_exercise.append(lines)
+    return per_exercise
+
+
+def error_annotations(
+    report: dict, submission: Path, workspace: Path, *, budget: int = MAX_ANNOTATIONS, notebook: Path | None = None
+) -> tuple[list[str], int]:
+    """(``::error`` lines for failed checks, how many were left out), at most ``budget`` lines.
+
+    GitHub drops every error annotation of a step after the tenth, so the lines are chosen
+    round-robin: every failing exercise gets its first before any gets a second.
+    """
+    per_exercise = _annotation_groups(report, submission, workspace, notebook)
+    chosen: list[tuple[int, int]] = []
+    depth = 0
+    while len(chosen) < budget and any(depth < len(lines) for lines in per_exercise):
+        for index, lines in enumerate(per_exercise):
+            if depth < len(lines) and len(chosen) < budget:
+                chosen.append((index, depth))
+        depth += 1
+    kept = sorted(chosen)  # printed grouped by exercise, in the report's order
+    left_out = sum(len(lines) for lines in per_exercise) - len(kept)
+    return [per_exercise[i][d] for i, d in kept], left_out
+
+
+def threshold_annotation(report: dict, fail_under: float) -> str:
+    text = f"{percent(report):.1f}% is below --fail-under {fail_under:g}%"
+    return f"::error title=score below the threshold::{escape_data(text)}"
+
+
+def score_notice(report: dict, left_out: int) -> str:
+    """The score as a ``::notice`` (notices have their own limit of 10, so this one always shows)."""
+    text = f"{points(report['score'])}/{points(report['max_score'])} points ({percent(report):.1f}%)"
+    if left_out:
+        text += f"; {left_out} more failed {'check is' if left_out == 1 else 'checks are'} in the job summary and the log"
+    return f"::notice title={escape_property('autograder score')}::{escape_data(text)}"
 
 
 def sandbox_warning(report: dict) -> str | None:
@@ -180,11 +213,8 @@ def run_ci(
 
     ``notebook``: the .ipynb the modules in ``submission`` were rebuilt from (annotations point at it).
     """
-    from rich.console import Console
-
     from autograde.grading import engine
     from autograde import formats
-    from autograde.formats import terminal as reports
 
     out = out or sys.stdout
     token = secrets.token_hex(16)
@@ -194,14 +224,16 @@ def run_ci(
     try:
         report = engine.grade(submission, exercises, engine.Options(timeout=timeout, memory_bytes=memory_bytes))
         view = student_view(report.to_json())
-        reports.print_report(formats.from_json(view), Console(file=out, width=100, no_color=True))
     finally:
         print(resume_commands(token), file=out, flush=True)
+    print_grouped_report(view, out)
     workspace = workspace or Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
     warning = sandbox_warning(view)
     if warning is not None:
         print(warning_annotation(warning), file=out)
-    for line in error_annotations(view, submission, workspace, notebook):
+    below = fail_under is not None and percent(view) < fail_under
+    errors, left_out = error_annotations(view, submission, workspace, budget=MAX_ANNOTATIONS - below, notebook=notebook)
+    for line in errors:
         print(line, file=out)
     summary = summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
     if summary is not None:
@@ -209,12 +241,40 @@ def run_ci(
             stream.write(summary_markdown(view, fail_under=fail_under))
     if junit is not None:
         formats.write_junit(view, junit, show_hidden=True)  # already the student view
-    below = fail_under is not None and percent(view) < fail_under
     print(f"Total: {points(view['score'])}/{points(view['max_score'])} ({percent(view):.1f}%)", file=out)
+    print(score_notice(view, left_out), file=out)
     if below:
-        print(f"::error title=score below the threshold::{percent(view):.1f}% is below --fail-under {fail_under:g}%", file=out)
+        print(threshold_annotation(view, fail_under), file=out)
     out.flush()
     return EXIT_BELOW_THRESHOLD if below else 0
+
+
+def print_grouped_report(view: dict, out) -> None:
+    """The report, one collapsible ``::group::`` per exercise.
+
+    A group line inside a stop-commands block would be inert, so each group is opened and
+    closed outside, and only the exercise's own text (which quotes the submission) sits in a
+    stop-commands block of its own, with a fresh token. Group titles are exercise names and
+    points: ours, never the submission's.
+    """
+    from rich.console import Console
+
+    from autograde import formats
+    from autograde.formats import terminal as reports
+
+    report = formats.from_json(view)
+    console = Console(file=out, width=100, no_color=True)
+    for exercise in report.exercises.values():
+        heading = f"{exercise.name} {points(exercise.score)}/{points(exercise.max_score)}"
+        print(f"::group::{escape_data(heading)}", file=out, flush=True)
+        token = secrets.token_hex(16)
+        print(stop_commands(token), file=out, flush=True)
+        try:
+            console.print(reports.render_exercise(exercise))
+            out.flush()
+        finally:
+            print(resume_commands(token), file=out, flush=True)
+            print("::endgroup::", file=out, flush=True)
 
 
 @click.command("ci")

@@ -18,6 +18,8 @@ def protection_rows(found) -> list[tuple[str, bool, str]]:
         ("bubblewrap sandbox: course files, homes and /tmp invisible, host read-only", sandboxed, found.bubblewrap or ""),
         ("runner drops to its own unprivileged uid", found.runner_uid, found.uid_note),
         ("own pid and IPC namespaces per runner: nothing it starts outlives it", found.runner_namespaces, found.namespace_note),
+        ("a cgroup per grading process: CPU shared fairly with other workers, processes bounded", found.cpu_budget,
+         "" if found.cpu_budget else "needs root and the cgroup cpu and pids controllers"),
         ("no network", found.network_isolated, "" if found.network_isolated else "needs bubblewrap, or root on Linux"),
         ("official modes (batch, gradescope, ci) allowed without --allow-unsandboxed", found.separated,
          "" if found.separated else "runners would run as the grading user"),

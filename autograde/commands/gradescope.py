@@ -66,7 +66,8 @@ def grade_to_results(
             staged = intake.stage(files, Path(folder) / "submission")
             report = engine.grade(staged, exercises, options)
         data = results_format.results(report.to_json(), execution_time=time.monotonic() - started)
-        print(f"graded: {report.score:g}/{report.max_score:g}")  # run_autograder's log, for the instructor
+        # run_autograder's log, for the instructor (stdout_visibility is hidden)
+        print(f"graded: {report.score:g}/{report.max_score:g}; {results_format.maximum_note(report.to_json())}")
         return data
     except Exception as error:  # noqa: BLE001 - whatever failed, Gradescope still gets valid JSON
         print("grading failed:\n" + traceback.format_exc(), file=sys.stderr)

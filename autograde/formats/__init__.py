@@ -65,6 +65,7 @@ def hidden_summary(tests: list[dict]) -> dict | None:
     )
     return {
         "name": HIDDEN_CHECKS,
+        "seconds": round(sum(finite(t.get("seconds")) for t in hidden), 3),
         "score": sum(t["score"] for t in hidden),
         "max_score": sum(t["max_score"] for t in hidden),
         "status": "failed" if failed else "passed",
@@ -105,6 +106,7 @@ def from_json(data: dict):
                         name=t["name"], score=t["score"], max_score=t["max_score"], status=t["status"],
                         message=t.get("message", ""), hint=t.get("hint", ""), visibility=t.get("visibility", VISIBLE),
                         mistake=t.get("mistake"), mistake_name=t.get("mistake_name"), line=t.get("line"),
+                        kind=t.get("kind"), seconds=finite(t.get("seconds")), measurements=list(t.get("measurements") or []),
                     )
                     for t in exercise["tests"]
                 ],
@@ -129,12 +131,23 @@ def finite(value, default: float = 0.0) -> float:
     return value if math.isfinite(value) else default
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step: a reader never sees half a file."""
+    """Replace ``path`` with ``text`` in one step: a reader never sees half a file.
+
+    The file gets the permissions ``open()`` would give it (0o666 less the umask): ``mkstemp``
+    creates 0600, which would hide every report from the teaching assistants sharing a server.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, path)
@@ -171,6 +184,4 @@ def write_json(report, path: Path) -> None:
     """The documented JSON report (README, "The JSON report")."""
     import json
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(as_json(report), indent=2) + "\n", encoding="utf-8")
+    write_atomically(Path(path), json.dumps(as_json(report), indent=2) + "\n")

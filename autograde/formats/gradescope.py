@@ -6,6 +6,13 @@ Top level: ``score``, ``execution_time``, ``output``, ``visibility``, ``stdout_v
 ``number``. A missing or malformed file shows students "The autograder failed to execute",
 so ``write`` validates what it writes and falls back to a valid zero-score result.
 
+While any check is not ``visible``, the spec hides the student's total ("If test cases are
+hidden, students will not be able to see their total score"): the visible ``output`` then
+gives no total either, only what each exercise's visible checks scored. ``extra_data`` records
+the maximum (Gradescope's results carry none: the assignment's "Autograder points" is set in
+its settings, and must equal it) with the visible and hidden parts, and a ``leaderboard``
+lists what the checker measured (train_lm's held-out perplexity, ``order`` ``asc``).
+
 Every text is declared ``text`` (``output_format``, ``test_output_format``, ``test_name_format``
 at the top, ``output_format`` and ``name_format`` per test): Gradescope's default,
 ``simple_format``, renders HTML, and messages quote what the submission wrote.
@@ -27,7 +34,8 @@ TEXT = "text"  # shown as it is, never rendered
 MAX_OUTPUT_CHARS = 8000  # per printed output shown in the top-level text
 AS_TEXT = {"output_format": TEXT, "test_output_format": TEXT, "test_name_format": TEXT}
 TEST_AS_TEXT = {"output_format": TEXT, "name_format": TEXT}
-TOP_LEVEL = {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests", *AS_TEXT}
+TOP_LEVEL = {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests", "extra_data", "leaderboard", *AS_TEXT}
+ORDERS = ("asc", "desc")
 TEST_FIELDS = {"name", "score", "max_score", "status", "output", "tags", "visibility", "number", *TEST_AS_TEXT}
 
 
@@ -42,7 +50,21 @@ def _test_output(test: dict) -> str:
 
 def results(report: dict, *, execution_time: float | None = None) -> dict:
     """Gradescope's results for one graded submission (``report``: the documented JSON report)."""
-    tests, lines = [], [f"Total: {points(report['score'])}/{points(report['max_score'])}"]
+    every = [t for exercise in report["exercises"].values() for t in exercise["tests"]]
+    hidden_max = sum(t["max_score"] for t in every if t.get("visibility", VISIBLE) != VISIBLE)
+    if hidden_max:
+        # The spec: while tests are hidden, students do not see their total. Say only what the
+        # visible checks scored, per exercise.
+        lines = ["Your total is shown once the hidden checks are released."]
+        for name, exercise in report["exercises"].items():
+            shown = [t for t in exercise["tests"] if t.get("visibility", VISIBLE) == VISIBLE]
+            if shown:
+                lines.append(
+                    f"{name}: visible checks {points(sum(t['score'] for t in shown))}/{points(sum(t['max_score'] for t in shown))}"
+                )
+    else:
+        lines = [f"Total: {points(report['score'])}/{points(report['max_score'])}"]
+    tests = []
     for number, (name, exercise) in enumerate(report["exercises"].items(), start=1):
         for index, test in enumerate(exercise["tests"], start=1):
             tests.append({
@@ -74,15 +96,48 @@ def results(report: dict, *, execution_time: float | None = None) -> dict:
         printed = exercise.get("output", "").rstrip()
         if printed:
             lines.append(f"\n{name} printed:\n{printed[-MAX_OUTPUT_CHARS:]}")
-    return {
+    data = {
         "score": report["score"],
         "execution_time": round(finite(execution_time)),
         "output": "\n".join(lines),
         "visibility": VISIBLE,
         "stdout_visibility": "hidden",  # run_autograder's own log is for the instructor
         "tests": tests,
+        "extra_data": {
+            "max_score": report["max_score"],
+            "visible_max_score": report["max_score"] - hidden_max,
+            "hidden_max_score": hidden_max,
+        },
         **AS_TEXT,
     }
+    board = leaderboard(report)
+    if board:
+        data["leaderboard"] = board
+    return data
+
+
+def leaderboard(report: dict) -> list[dict]:
+    """Gradescope's leaderboard entries ``{name, value, order}``: every number a check measured
+    (the ``measurements`` of its result), named by exercise; the first of a name wins."""
+    entries, seen = [], set()
+    for name, exercise in report["exercises"].items():
+        for test in exercise["tests"]:
+            for item in test.get("measurements") or []:
+                label = f"{name} {item['name']}"
+                if label not in seen:
+                    seen.add(label)
+                    entries.append({"name": label, "value": finite(item["value"]), "order": item.get("order", "desc")})
+    return entries
+
+
+def maximum_note(report: dict) -> str:
+    """For run_autograder's log (the instructor's): what the assignment's points must be."""
+    every = [t for exercise in report["exercises"].values() for t in exercise["tests"]]
+    hidden = sum(t["max_score"] for t in every if t.get("visibility", VISIBLE) != VISIBLE)
+    text = f"maximum score {points(report['max_score'])}"
+    if hidden:
+        text += f" ({points(report['max_score'] - hidden)} visible + {points(hidden)} in non-visible checks)"
+    return text + ": set the assignment's Autograder points to this, or scores will not read as percentages"
 
 
 def error_results(message: str, *, execution_time: float | None = None) -> dict:
@@ -137,6 +192,18 @@ def problems(data) -> list[str]:
                 found.append(f"tests[{i}].{key} {test.get(key)!r} is not one of {OUTPUT_FORMATS}")
         if not isinstance(test.get("tags", []), list):
             found.append(f"tests[{i}].tags is not a list")
+    if not isinstance(data.get("extra_data", {}), dict):
+        found.append("extra_data is not an object")
+    board = data.get("leaderboard", [])
+    if not isinstance(board, list):
+        return [*found, "leaderboard is not a list"]
+    for i, entry in enumerate(board):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            found.append(f"leaderboard[{i}] has no name")
+        elif not isinstance(entry.get("value"), (int, float, str)) or isinstance(entry.get("value"), bool):
+            found.append(f"leaderboard[{i}].value is not a number or a string")
+        elif entry.get("order", "desc") not in ORDERS:
+            found.append(f"leaderboard[{i}].order {entry.get('order')!r} is not asc or desc")
     return found
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections import Counter, defaultdict
-from html import escape
+from collections import defaultdict
+from datetime import datetime, timezone
+from html import escape as _escape
+from urllib.parse import quote
 
 from autograde.formats import HIDDEN_CHECKS, charts, percent, points, title
 
@@ -23,8 +25,18 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .passed { color: #2e7d32; } .failed { color: #c62828; } .muted { color: #777; }
 pre { background: #f4f4f4; padding: .5rem; white-space: pre-wrap; word-break: break-word; max-height: 20rem; overflow: auto; }
 .hint { color: #00695c; } .total { font-size: 1.2rem; font-weight: bold; }
+figure { margin: 1rem 0; } figcaption { color: #555; font-size: .9rem; }
 """
 MAX_PRINTED = 4000
+# Code points HTML forbids in a document (controls but tab, newline, form feed and return; C1
+# controls; noncharacters; lone surrogates): a parser reports each as an error.
+_NOT_HTML = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def escape(text, quote: bool = True) -> str:
+    """``html.escape`` of ``text``, with what HTML cannot hold shown as ``\\xNN``."""
+    shown = _NOT_HTML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(text))
+    return _escape(shown, quote=quote)
 
 
 def _page(heading: str, body: list[str]) -> str:
@@ -42,6 +54,15 @@ def _check_title(test: dict) -> str:
 # -- one submission ---------------------------------------------------------------------------
 
 
+def _causes(failed: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Failed checks grouped by their message, in order: one stub's "not implemented yet" is one
+    cause, shown once with the checks it failed, as the terminal folds it."""
+    groups: dict[str, list[dict]] = {}
+    for test in failed:
+        groups.setdefault(test.get("message") or "this check failed", []).append(test)
+    return list(groups.items())
+
+
 def render_submission(report: dict, *, heading: str = "Grading report") -> str:
     """One submission's report (pass the student view unless an instructor reads it)."""
     body = [f'<p class="total">Total: {points(report["score"])}/{points(report["max_score"])} ({percent(report):.0f}%)</p>']
@@ -50,24 +71,34 @@ def render_submission(report: dict, *, heading: str = "Grading report") -> str:
         for name, e in report["exercises"].items()
     ]
     if rows:
-        body.append(charts.horizontal_bars("exercise-scores", "Score per exercise", rows))
+        body.append(charts.horizontal_bars(
+            "exercise-scores", "Score per exercise: the bar is the share of the exercise's points earned", rows,
+            x_label="share of the exercise's points",
+        ))
     for name, exercise in report["exercises"].items():
         body.append(f'<h2 id="{escape(name)}">{escape(name)} &nbsp;{points(exercise["score"])}/{points(exercise["max_score"])}</h2>')
-        body.append("<table><tr><th></th><th>check</th><th class=\"num\">points</th></tr>")
-        for test in exercise["tests"]:
-            passed = test["status"] == "passed"
-            mark = '<span class="passed">✓</span>' if passed else '<span class="failed">✗</span>'
-            body.append(
-                f"<tr><td>{mark}</td><td>{escape(_check_title(test))}</td>"
-                f'<td class="num">{points(test["score"])}/{points(test["max_score"])}</td></tr>'
-            )
-        body.append("</table>")
-        for test in exercise["tests"]:
-            if test["status"] != "passed":
-                body.append(f'<h3 class="failed">✗ {escape(_check_title(test))}</h3>')
-                body.append(f"<pre>{escape(test.get('message') or 'this check failed')}</pre>")
-                if test.get("hint"):
-                    body.append(f'<p class="hint"><b>Hint:</b> {escape(test["hint"])}</p>')
+        failed = [t for t in exercise["tests"] if t["status"] != "passed"]
+        causes = _causes(failed)
+        if exercise["tests"] and len(failed) == len(exercise["tests"]) > 1 and len(causes) == 1:
+            body.append(f'<p class="failed">✗ every check failed ({len(failed)} checks):</p>')
+            body.append(f"<pre>{escape(causes[0][0])}</pre>")
+        else:
+            body.append("<table><tr><th></th><th>check</th><th class=\"num\">points</th></tr>")
+            for test in exercise["tests"]:
+                passed = test["status"] == "passed"
+                mark = '<span class="passed">✓</span>' if passed else '<span class="failed">✗</span>'
+                body.append(
+                    f"<tr><td>{mark}</td><td>{escape(_check_title(test))}</td>"
+                    f'<td class="num">{points(test["score"])}/{points(test["max_score"])}</td></tr>'
+                )
+            body.append("</table>")
+            for message, tests in causes:
+                names = ", ".join(_check_title(t) for t in tests)
+                body.append(f'<h3 class="failed">✗ {escape(names)}</h3>')
+                body.append(f"<pre>{escape(message)}</pre>")
+                hints = list(dict.fromkeys(t["hint"] for t in tests if t.get("hint")))
+                for hint in hints:
+                    body.append(f'<p class="hint"><b>Hint:</b> {escape(hint)}</p>')
         printed = exercise.get("output", "").rstrip()
         if printed:
             body.append('<p class="muted">Your code printed:</p>')
@@ -85,24 +116,43 @@ def _general(message: str) -> str:
     return first if len(first) <= 160 else first[:159] + "…"
 
 
+NOT_ATTEMPTED = ("not_implemented", "unavailable")  # plugin.KINDS that are no attempt at the exercise
+
+
+def _is_not_attempted(test: dict) -> bool:
+    if test.get("kind"):
+        return test["kind"] in NOT_ATTEMPTED
+    return "is not implemented yet (it raised NotImplementedError)" in (test.get("message") or "")  # reports from before kind
+
+
 def class_statistics(rows: list[dict], exercise_max: dict[str, float]) -> dict:
-    """Numbers behind the class report. ``rows``: {"student", "status", "seconds", "report"}."""
+    """Numbers behind the class report. ``rows``: {"student", "status", "seconds", "report"}.
+
+    Mistakes and messages are counted per cause and student: a catalogued mistake is one row
+    however many checks it fails, with the number of students who made it; a failure without
+    one is a row per (exercise, check). Stubs and files that are missing or do not import are no
+    mistake: they are counted apart, per exercise.
+    """
     graded = [r for r in rows if r.get("report") is not None]
     percents = [percent(r["report"]) for r in graded]
     bins = [0] * 10
     for value in percents:
         bins[min(int(value // 10), 9)] += 1
     per_exercise, per_test = {}, defaultdict(lambda: [0, 0])
-    mistakes, messages = Counter(), Counter()
+    mistakes: dict[tuple, dict] = {}
+    messages: dict[tuple, set] = defaultdict(set)
+    not_attempted: dict[tuple, set] = defaultdict(set)
     for name, worth in exercise_max.items():
         scores = [r["report"]["exercises"][name]["score"] for r in graded if name in r["report"]["exercises"]]
         lost = sum(score < worth for score in scores)
         per_exercise[name] = {
             "mean": statistics.fmean(scores) / worth if scores and worth else 0.0,
             "failure_rate": lost / len(scores) if scores else 0.0,
+            "lost": lost,
             "graded": len(scores),
         }
     for row in graded:
+        student = row["student"]
         for name, exercise in row["report"]["exercises"].items():
             for test in exercise["tests"]:
                 key = (name, test["name"])
@@ -110,11 +160,22 @@ def class_statistics(rows: list[dict], exercise_max: dict[str, float]) -> dict:
                 if test["status"] == "passed":
                     continue
                 per_test[key][0] += 1
-                known = test.get("mistake_name")
-                reason = f"known mistake: {known}" if known else (test.get("hint") or "")
-                mistakes[(name, title(test["name"]), reason)] += 1
-                messages[(name, _general(test.get("message", "")))] += 1
+                if _is_not_attempted(test):
+                    kind = test.get("kind") or "not_implemented"
+                    not_attempted[(name, kind)].add(student)
+                    continue
+                if test.get("mistake"):
+                    cause = (name, "mistake", test["mistake"])
+                    label = f"known mistake: {test.get('mistake_name') or test['mistake']}"
+                else:
+                    cause = (name, "check", test["name"])
+                    label = test.get("hint") or ""
+                entry = mistakes.setdefault(cause, {"exercise": name, "reason": label, "students": set(), "checks": {}})
+                entry["students"].add(student)
+                entry["checks"][title(test["name"])] = None
+                messages[(name, _general(test.get("message", "")))].add(student)
     slowest = sorted((r for r in graded if r.get("seconds") is not None), key=lambda r: -r["seconds"])[:10]
+    ranked = sorted(mistakes.values(), key=lambda e: (-len(e["students"]), e["exercise"], e["reason"]))
     return {
         "submissions": len(rows),
         "graded": len(graded),
@@ -124,34 +185,65 @@ def class_statistics(rows: list[dict], exercise_max: dict[str, float]) -> dict:
         "bins": bins,
         "per_exercise": per_exercise,
         "per_test": {key: (failed, total) for key, (failed, total) in per_test.items()},
-        "mistakes": mistakes.most_common(15),
-        "messages": messages.most_common(15),
+        "mistakes": [
+            {"exercise": e["exercise"], "reason": e["reason"], "students": len(e["students"]), "checks": list(e["checks"])}
+            for e in ranked[:MAX_ROWS]
+        ],
+        "messages": sorted(((key, len(who)) for key, who in messages.items()), key=lambda item: (-item[1], item[0]))[:MAX_ROWS],
+        "not_attempted": sorted(((key, len(who)) for key, who in not_attempted.items()), key=lambda item: (-item[1], item[0])),
         "slowest": slowest,
     }
 
 
-def render_class(rows: list[dict], exercise_max: dict[str, float], *, heading: str = "Class report") -> str:
-    """The batch's class report: distribution, failure rates, common mistakes, slowest submissions."""
+MAX_ROWS = 15
+KIND_WORDS = {"not_implemented": "still the stub (not implemented)", "unavailable": "missing, unreadable or does not import"}
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("rnn-autograder")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def render_class(
+    rows: list[dict], exercise_max: dict[str, float], *, heading: str = "Class report",
+    links: dict[str, str] | None = None, generated: datetime | None = None,
+) -> str:
+    """The batch's class report: distribution, failure rates, common mistakes, slowest submissions.
+
+    ``links`` maps a student to the address of their own report (relative to this page).
+    """
     stats = class_statistics(rows, exercise_max)
+    links = links or {}
     order = {name: i for i, name in enumerate(exercise_max)}
+    when = (generated or datetime.now(timezone.utc)).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    graded = stats["graded"]
     body = [
-        f"<p>{stats['submissions']} submissions, {stats['graded']} graded, {len(stats['errors'])} could not be graded. "
+        f'<p class="muted">Generated {escape(when)} by rnn-autograder {escape(_version())}. '
+        f"Exercises graded ({len(exercise_max)}): {escape(', '.join(exercise_max))}.</p>",
+        f"<p>{stats['submissions']} submissions, {graded} graded, {len(stats['errors'])} could not be graded. "
         f"Mean {stats['mean']:.1f}%, median {stats['median']:.1f}% "
         f"(of {points(sum(exercise_max.values()))} points).</p>",
         "<h2>Score distribution</h2>",
         charts.histogram(
-            "score-distribution", "Number of submissions per score range (percent)",
+            "score-distribution", f"Number of graded submissions (of {graded}) per range of total score, in percent",
             [f"{10 * i}–{10 * i + 9 if i < 9 else 100}" for i in range(10)], stats["bins"],
+            x_label="total score (percent of the points)", y_label="submissions",
         ),
         "<h2>Per exercise</h2>",
         charts.horizontal_bars(
-            "exercise-mean", "Mean score per exercise (fraction of its points)",
+            "exercise-mean", "Mean score per exercise, as a share of the exercise's points",
             [(name, e["mean"], f"{100 * e['mean']:.0f}% mean") for name, e in stats["per_exercise"].items()],
+            x_label="mean share of the exercise's points",
         ),
         charts.horizontal_bars(
-            "exercise-failure-rate", "Share of submissions that lost points, per exercise",
-            [(name, e["failure_rate"], f"{100 * e['failure_rate']:.0f}% lost points") for name, e in stats["per_exercise"].items()],
-            bad=True,
+            "exercise-failure-rate", "Submissions that lost at least one point, per exercise",
+            [(name, e["failure_rate"], f"{e['lost']} of {e['graded']} submissions lost points")
+             for name, e in stats["per_exercise"].items()],
+            x_label="share of graded submissions", bad=True,
         ),
     ]
     failing = sorted(
@@ -162,15 +254,15 @@ def render_class(rows: list[dict], exercise_max: dict[str, float], *, heading: s
     if failing:
         body.append(
             charts.horizontal_bars(
-                "test-failure-rate", "Share of submissions failing each check (the 20 most failed)",
-                [(f"{ex}: {title(name)}", failed / total, f"{failed}/{total}") for (ex, name), failed, total in failing[:20]],
-                bad=True,
+                "test-failure-rate", "Submissions failing each check (the 20 most failed), stubs and unimportable files included",
+                [(f"{ex}: {title(name)}", failed / total, f"{failed} of {total} failed") for (ex, name), failed, total in failing[:20]],
+                x_label="share of graded submissions", bad=True,
             )
         )
         body.append('<table><tr><th>exercise</th><th>check</th><th class="num">failed</th><th></th></tr>')
         for (exercise, name), failed, total in failing:
             body.append(
-                f"<tr><td>{escape(exercise)}</td><td>{escape(title(name))}</td><td class=\"num\">{failed}/{total}</td>"
+                f"<tr><td>{escape(exercise)}</td><td>{escape(title(name))}</td><td class=\"num\">{failed} of {total}</td>"
                 f"<td>{charts.inline_bar(failed / total, bad=True)}</td></tr>"
             )
         body.append("</table>")
@@ -178,33 +270,50 @@ def render_class(rows: list[dict], exercise_max: dict[str, float], *, heading: s
         body.append("<p>Every graded submission passed every check.</p>")
     body.append("<h2>Most common mistakes</h2>")
     if stats["mistakes"]:
-        body.append('<table><tr><th class="num">submissions</th><th>exercise</th><th>check</th><th>mistake or hint</th></tr>')
-        for (exercise, check, reason), count in stats["mistakes"]:
+        body.append(
+            "<p class=\"muted\">One row per cause: a catalogued mistake however many checks it fails, otherwise a check "
+            "and its hint. Stubs and files that do not import are counted in the next section.</p>"
+        )
+        body.append('<table><tr><th class="num">students</th><th>exercise</th><th>mistake or hint</th><th>checks it failed</th></tr>')
+        for entry in stats["mistakes"]:
             body.append(
-                f'<tr><td class="num">{count}</td><td>{escape(exercise)}</td><td>{escape(check)}</td><td>{escape(reason)}</td></tr>'
+                f'<tr><td class="num">{entry["students"]} of {graded}</td><td>{escape(entry["exercise"])}</td>'
+                f'<td>{escape(entry["reason"])}</td><td>{escape(", ".join(entry["checks"]))}</td></tr>'
             )
         body.append("</table>")
         body.append("<h2>Most common failure messages</h2>")
-        body.append('<table><tr><th class="num">checks</th><th>exercise</th><th>message (numbers as #)</th></tr>')
+        body.append('<table><tr><th class="num">students</th><th>exercise</th><th>message (numbers as #)</th></tr>')
         for (exercise, message), count in stats["messages"]:
-            body.append(f'<tr><td class="num">{count}</td><td>{escape(exercise)}</td><td>{escape(message)}</td></tr>')
+            body.append(f'<tr><td class="num">{count} of {graded}</td><td>{escape(exercise)}</td><td>{escape(message)}</td></tr>')
         body.append("</table>")
     else:
-        body.append("<p>No failed checks.</p>")
+        body.append("<p>No mistakes: every failed check was a stub or a file that does not import.</p>"
+                    if stats["not_attempted"] else "<p>No failed checks.</p>")
+    body.append("<h2>Not attempted or not importable</h2>")
+    if stats["not_attempted"]:
+        body.append('<table><tr><th class="num">students</th><th>exercise</th><th>the file is</th></tr>')
+        for (exercise, kind), count in stats["not_attempted"]:
+            body.append(
+                f'<tr><td class="num">{count} of {graded}</td><td>{escape(exercise)}</td><td>{escape(KIND_WORDS.get(kind, kind))}</td></tr>'
+            )
+        body.append("</table>")
+    else:
+        body.append("<p>Every graded submission attempted every exercise, and every file imports.</p>")
     body.append("<h2>Slowest submissions</h2>")
     if stats["slowest"]:
         body.append(
             charts.horizontal_bars(
-                "slowest", "Grading time of the slowest submissions (seconds)",
+                "slowest", "Grading time of the 10 slowest submissions, as a share of the slowest one's",
                 [(r["student"], r["seconds"] / stats["slowest"][0]["seconds"] if stats["slowest"][0]["seconds"] else 0.0,
                   f"{r['seconds']:.1f} s") for r in stats["slowest"]],
+                x_label="share of the slowest grading time",
             )
         )
     if stats["errors"]:
         body.append("<h2>Submissions that could not be graded</h2>")
         body.append("<table><tr><th>student</th><th>why</th></tr>")
         for row in stats["errors"]:
-            body.append(f"<tr><td>{escape(row['student'])}</td><td>{escape(row['status'])}</td></tr>")
+            body.append(f"<tr><td>{_student(row['student'], links)}</td><td>{escape(row['status'])}</td></tr>")
         body.append("</table>")
     body.append("<h2>Every submission</h2>")
     body.append('<table><tr><th>student</th><th class="num">score</th><th class="num">percent</th><th>status</th><th class="num">seconds</th></tr>')
@@ -214,8 +323,15 @@ def render_class(rows: list[dict], exercise_max: dict[str, float], *, heading: s
         share = f"{percent(report):.1f}%" if report else "–"
         seconds = f"{row['seconds']:.1f}" if row.get("seconds") is not None else "–"
         body.append(
-            f"<tr><td>{escape(row['student'])}</td><td class=\"num\">{score}</td><td class=\"num\">{share}</td>"
+            f"<tr><td>{_student(row['student'], links)}</td><td class=\"num\">{score}</td><td class=\"num\">{share}</td>"
             f"<td>{escape(row['status'])}</td><td class=\"num\">{seconds}</td></tr>"
         )
     body.append("</table>")
     return _page(heading, body)
+
+
+def _student(student: str, links: dict[str, str]) -> str:
+    href = links.get(student)
+    if not href:
+        return escape(student)
+    return f'<a href="{escape(quote(href, safe="/~._-@+"), quote=True)}">{escape(student)}</a>'

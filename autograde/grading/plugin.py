@@ -19,7 +19,9 @@ import pytest
 from autograde.grading import course
 from autograde.sandbox import wire
 from autograde.grading.checks import CheckFailed
-from autograde.grading.remote import StudentProblem, RemoteExercise, SubmissionUnavailable
+from autograde.grading.remote import (
+    NotImplementedYet, RemoteExercise, RunnerDied, StudentProblem, StudentRaised, StudentTimeout, SubmissionUnavailable,
+)
 
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
@@ -48,6 +50,26 @@ class PlannedTest:
 
 def exercise_of(path: Path) -> str:
     return path.stem.removeprefix("test_")
+
+
+KINDS = ("wrong", "not_implemented", "unavailable", "exception", "timeout", "runner_crash", "grader_error")
+"""Why a check failed, as every format needs it: a wrong answer (``wrong``), a stub
+(``not_implemented``), a file that is missing, unreadable or does not import (``unavailable``),
+the submission's code raising (``exception``) or running out of time (``timeout``), the runner
+process dying (``runner_crash``), or the grader's own failure (``grader_error``). JUnit reports
+the last four as ``<error>``, the class report keeps stubs and unimportable files apart."""
+CRASHES = ("exception", "timeout", "runner_crash", "grader_error")
+
+
+def kind_of(error: BaseException) -> str:
+    """One of ``KINDS`` for the exception a failed test raised."""
+    for cls, kind in (
+        (NotImplementedYet, "not_implemented"), (SubmissionUnavailable, "unavailable"),
+        (StudentRaised, "exception"), (StudentTimeout, "timeout"), (RunnerDied, "runner_crash"),
+    ):
+        if isinstance(error, cls):
+            return kind
+    return "wrong" if message_for(error)[0] == "failed" else "grader_error"
 
 
 def message_for(error: BaseException) -> tuple[str, str]:
@@ -162,5 +184,20 @@ class GradingPlugin:
             return {}
         error = call.excinfo.value
         status, message = message_for(error)
-        return {"status": status, "message": message, "mistake": getattr(error, "mistake", None),
+        return {"status": status, "message": message, "kind": kind_of(error), "mistake": getattr(error, "mistake", None),
                 "mistake_name": getattr(error, "mistake_name", None), "line": getattr(error, "line", None)}
+
+    @pytest.fixture
+    def measure(self, request):
+        """``measure(name, value, order="asc")`` records a number the checker measured (a held-out
+        perplexity, say) as a field of this check's result, whether or not the check passes:
+        Gradescope's leaderboard shows it. Only grader code calls it; the value never comes from
+        the runner's own report of itself."""
+        metadata = request.getfixturevalue("json_metadata")
+
+        def record(name: str, value: float, *, order: str = "asc") -> None:
+            if order not in ("asc", "desc"):
+                raise ValueError(f"order must be asc or desc, not {order!r}")
+            metadata.setdefault("measurements", []).append({"name": str(name), "value": float(value), "order": order})
+
+        return record

@@ -20,7 +20,7 @@ from typing import Any
 from autograde.grading import course
 from autograde.grading.served import ServedCalls, is_request
 from autograde.sandbox import wire
-from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT
+from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, MAX_REPLY_BYTES
 
 START_TIMEOUT = 20.0
 MAX_OUTPUT_BYTES = 16 << 10
@@ -153,6 +153,7 @@ class RemoteExercise:
         backward: list | None = None,
         count_ops: bool = False,
         timeout: float | None = None,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> CallResult:
         """Call a function in the runner and return what came back.
 
@@ -180,7 +181,7 @@ class RemoteExercise:
         request["kwargs"] = self._unbind(request["kwargs"])
         self.served.counting, self.served.matmuls = count_ops, 0
         try:
-            reply = self._exchange(request, timeout or self.timeout, what)
+            reply = self._exchange(request, timeout or self.timeout, what, max_reply_bytes)
         finally:
             self.served.counting = False
         matmuls = reply.get("matmuls")
@@ -284,14 +285,14 @@ class RemoteExercise:
             self.served.forget()
         return status
 
-    def _exchange(self, request: dict, timeout: float, what: str) -> dict:
+    def _exchange(self, request: dict, timeout: float, what: str, max_reply_bytes: int = MAX_REPLY_BYTES) -> dict:
         runner = self._ensure_runner()
         try:
             runner.sock.settimeout(timeout)
             runner.sock.sendall(wire.encode(request))
         except (OSError, socket.timeout):
             pass  # the reply (or its absence) below says what happened
-        reply = self._receive(timeout, what)
+        reply = self._receive(timeout, what, max_reply_bytes)
         if reply.get("ok") is True and isinstance(reply, dict):
             return reply
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
@@ -312,13 +313,23 @@ class RemoteExercise:
             )
         raise StudentRaised(_describe_error(self.exercise, error, what), kind or "Exception").at(error.get("where"))
 
-    def _receive(self, timeout: float, what: str) -> dict:
-        """Wait for the runner's reply, answering the served calls it asks for meanwhile."""
+    def _receive(self, timeout: float, what: str, max_reply_bytes: int = MAX_REPLY_BYTES) -> dict:
+        """Wait for the runner's reply, answering the served calls it asks for meanwhile.
+
+        A frame announcing more than ``max_reply_bytes`` ends the runner before its body is read.
+        """
         runner = self.runner
         deadline = time.monotonic() + timeout
         buffer = bytearray()
         while True:
-            total = wire.frame_length(buffer)
+            try:
+                total = wire.frame_length(buffer, max_reply_bytes)
+            except wire.FrameTooLarge as error:
+                self._stop_runner()
+                raise StudentRaised(
+                    f"{what} sent back {error.size} bytes, more than the {error.limit >> 20} MiB this check reads: "
+                    "return only what the exercise asks for", "FrameTooLarge",
+                ) from None
             if total is not None and len(buffer) >= total:
                 frame = wire.decode(bytes(buffer[:total]))
                 del buffer[:total]

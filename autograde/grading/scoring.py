@@ -28,6 +28,9 @@ class TestResult:
     mistake: str | None = None  # the id of the catalogued mistake the message names
     mistake_name: str | None = None  # that mistake in words ("the tanh is missing")
     line: int | None = None  # the line of the student's file the failure points at
+    kind: str | None = None  # why it failed: one of plugin.KINDS (None when it passed)
+    seconds: float = 0.0  # how long the check ran: setup, call and teardown
+    measurements: list[dict] = field(default_factory=list)  # {"name", "value", "order"} the checker measured
 
     @property
     def title(self) -> str:
@@ -86,6 +89,9 @@ class GradeReport:
                             **({"visibility": t.visibility} if t.visibility != "visible" else {}),
                             **({"mistake": t.mistake, "mistake_name": t.mistake_name} if t.mistake else {}),
                             **({"line": t.line} if t.line is not None else {}),
+                            **({"kind": t.kind} if t.kind and t.status != "passed" else {}),
+                            "seconds": round(t.seconds, 3),
+                            **({"measurements": t.measurements} if t.measurements else {}),
                         }
                         for t in exercise.tests
                     ],
@@ -95,6 +101,26 @@ class GradeReport:
             },
             **({"protections": self.protections} if self.protections else {}),
         }
+
+
+def _seconds(outcome: dict | None) -> float:
+    """The test's run time: pytest-json-report's duration of each phase, added up."""
+    total = 0.0
+    for phase in ("setup", "call", "teardown"):
+        duration = ((outcome or {}).get(phase) or {}).get("duration")
+        if isinstance(duration, (int, float)) and not isinstance(duration, bool) and duration >= 0:
+            total += float(duration)
+    return total
+
+
+def _measurements(metadata: dict) -> list[dict]:
+    found = []
+    for item in metadata.get("measurements") or []:
+        if isinstance(item, dict) and isinstance(item.get("value"), (int, float)) and item.get("order") in ("asc", "desc"):
+            value = float(item["value"])
+            if value == value and abs(value) != float("inf"):
+                found.append({"name": str(item.get("name", "")), "value": value, "order": item["order"]})
+    return found
 
 
 def _line(value) -> int | None:
@@ -120,15 +146,16 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
     for nodeid, plan in planned.items():
         outcome = outcomes.get(nodeid)
         metadata = (outcome or {}).get("metadata") or {}
-        mistake = mistake_name = line = None
+        mistake = mistake_name = line = kind = None
         if outcome is None:
-            status, message = "error", "this check did not run"
+            status, message, kind = "error", "this check did not run", "grader_error"
         elif outcome.get("outcome") == "passed":
             status, message = "passed", ""
         else:
             status = metadata.get("status", "failed")
             message = metadata.get("message") or f"this check ended as {outcome.get('outcome')}"
             mistake, mistake_name, line = metadata.get("mistake"), metadata.get("mistake_name"), metadata.get("line")
+            kind = metadata.get("kind") or ("grader_error" if status == "error" else "wrong")
         report.exercises.setdefault(plan.exercise, ExerciseResult(plan.exercise)).tests.append(
             TestResult(
                 name=plan.name,
@@ -141,6 +168,9 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
                 mistake=mistake,
                 mistake_name=mistake_name,
                 line=_line(line),
+                kind=kind,
+                seconds=_seconds(outcome),
+                measurements=_measurements(metadata),
             )
         )
     _fit(report)

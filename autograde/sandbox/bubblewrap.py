@@ -40,6 +40,16 @@ class Protections:
     namespace_note: str = ""  # why not, when not
 
     @property
+    def cpu_budget(self) -> bool:
+        """Each fork server gets a cgroup of its own (fair CPU, bounded processes)."""
+        from autograde.sandbox import cgroups
+
+        budget = cgroups.create()
+        if budget is not None:
+            budget.remove()
+        return budget is not None
+
+    @property
     def separated(self) -> bool:
         """Runners cannot touch the grading user's files or processes: a sandbox, or a uid of their own.
 
@@ -56,6 +66,7 @@ class Protections:
             "network_isolated": self.network_isolated,
             "separated": self.separated,
             "runner_namespaces": self.runner_namespaces,
+            "cpu_budget": self.cpu_budget,
         }
 
 

@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograde.sandbox import bubblewrap
+from autograde.sandbox import bubblewrap, cgroups
 
 MAX_REQUEST_BYTES = 16 << 20
 CONTROL_SECONDS = 30.0
@@ -244,15 +244,20 @@ def zygote_environment() -> dict[str, str]:
     return {**SAFE_ENVIRONMENT, "PYTHONPATH": str(bubblewrap.engine_root()), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def _start_zygote(protections: bubblewrap.Protections, control_seconds: float) -> tuple[socket.socket, subprocess.Popen]:
-    """A fork server in a fresh interpreter (inside bubblewrap where it works), started from a clean
-    environment with nothing inherited but its control socket."""
+def _start_zygote(
+    protections: bubblewrap.Protections, control_seconds: float, budget: cgroups.Budget | None,
+) -> tuple[socket.socket, subprocess.Popen]:
+    """A fork server in a fresh interpreter (inside bubblewrap where it works, inside its cgroup
+    budget where there is one), started from a clean environment with nothing inherited but its
+    control socket."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     zygote_args = ["-m", "autograde.sandbox.launch", "zygote", str(theirs.fileno())]
     if protections.mode == "sandbox":
         command = bubblewrap.command(zygote_args)
     else:
         command = [sys.executable, *zygote_args]
+    if budget is not None:
+        command = budget.wrap(command)
     process = subprocess.Popen(
         command, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=zygote_environment(), start_new_session=True,
     )
@@ -268,7 +273,8 @@ class ForkServer:
         self.protections = protections
         self.control_seconds = control_seconds
         self.lock = threading.Lock()
-        self.control, self.process = _start_zygote(protections, control_seconds)
+        self.budget = cgroups.create()
+        self.control, self.process = _start_zygote(protections, control_seconds, self.budget)
         self.ready = False
         atexit.register(self.close)
 
@@ -284,7 +290,8 @@ class ForkServer:
             except (OSError, ValueError):  # socket.timeout included: a stopped fork server
                 pass
             self.close(force=True)  # a submission may have killed or stopped it: never let that stop the others
-            self.control, self.process = _start_zygote(self.protections, self.control_seconds)
+            self.budget = cgroups.create()
+            self.control, self.process = _start_zygote(self.protections, self.control_seconds, self.budget)
             self.ready = False
             if request["op"] != "spawn":
                 break  # the runner to reap died with the old fork server
@@ -343,6 +350,8 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=5)
+        if self.budget is not None:
+            self.budget.remove()
 
 
 class SubprocessLauncher:

@@ -14,6 +14,9 @@ DEFAULT_MEMORY_BYTES = 2 << 30
 """RLIMIT_DATA of a runner (``--memory``)."""
 DEFAULT_FILE_BYTES = 64 << 20
 """RLIMIT_FSIZE of a runner: the largest file it may write."""
+MAX_REPLY_BYTES = 64 << 20
+"""The largest reply the checker reads from a runner by default: every reply the graders ask for
+is far smaller (a call may allow more), so a runner cannot make the checker buffer gigabytes."""
 MAX_MESSAGE_CHARS = 2000
 """The longest exception message (and traceback) a runner reports."""
 

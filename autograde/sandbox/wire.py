@@ -35,6 +35,14 @@ class WireError(Exception):
     """A frame that does not follow this format (truncated, oversized or malformed)."""
 
 
+class FrameTooLarge(WireError):
+    """A frame whose header announces more bytes than the reader accepts."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"a frame of {size} bytes is larger than the limit of {limit}")
+        self.size, self.limit = size, limit
+
+
 @dataclass(frozen=True)
 class Handle:
     """A reference to an object that lives in the runner and cannot be sent as data."""
@@ -128,14 +136,18 @@ def decode(frame: bytes | memoryview) -> Any:
     return _decode_value(header["tree"], buffers, 0)
 
 
-def frame_length(prefix: bytes | memoryview) -> int | None:
-    """Total length of the frame whose first bytes are ``prefix`` (None if more bytes are needed)."""
+def frame_length(prefix: bytes | memoryview, limit: int = MAX_FRAME_BYTES) -> int | None:
+    """Total length of the frame whose first bytes are ``prefix`` (None if more bytes are needed).
+
+    Raises FrameTooLarge as soon as the header says the frame is longer than ``limit``, before
+    any of its body is read.
+    """
     if len(prefix) < _LENGTH.size:
         return None
     (header_len,) = _LENGTH.unpack(bytes(prefix[: _LENGTH.size]))
     header_end = _LENGTH.size + header_len
-    if header_end > MAX_FRAME_BYTES:
-        raise WireError("frame header too large")
+    if header_end > limit:
+        raise FrameTooLarge(header_end, limit)
     if len(prefix) < header_end:
         return None
     try:
@@ -143,8 +155,8 @@ def frame_length(prefix: bytes | memoryview) -> int | None:
         total = header_end + sum(int(n) for n in sizes)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise WireError("unreadable frame header") from None
-    if total > MAX_FRAME_BYTES:
-        raise WireError(f"frame of {total} bytes is larger than the limit of {MAX_FRAME_BYTES}")
+    if total > limit:
+        raise FrameTooLarge(total, limit)
     return total
 
 
