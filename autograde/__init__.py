@@ -10,9 +10,11 @@ The folders are the architecture, and the first is the trust boundary:
 - ``grading/``: the trusted side: the ``course``, the pytest ``plugin``, ``scoring``, the
   ``engine``, the checker's proxy for a runner (``remote``) and the calls it ``served`` for it,
   ``checks``, ``mistakes``, ``static_scan``, the built-in ``corpus``, ``intake`` (reading
-  submissions) with ``zip_directory``, and ``student_text`` (student text made visible and
+  submissions) with ``zip_directory`` and ``notebook_intake``, and ``student_text`` (student text made visible and
   bounded, once).
 - ``batch/``: grading a class: ``journal``, ``workers``, the ``run`` loop and its ``outputs``.
 - ``formats/``: every view of a result (terminal, JSON, JUnit, HTML, Gradescope, LMS import files).
 - ``commands/``: one module per ``grade`` subcommand; ``errors`` holds the exit codes.
+- ``notebook/``: ``check()`` for a notebook cell, which grades the notebook's definitions through
+  ``grade`` in a child process (a convenience in the student's own kernel, never a grade).
 """

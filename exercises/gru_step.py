@@ -13,6 +13,11 @@ is multiplied by the weights). With torch.nn.GRUCell's formula:
 Weights use torch.nn.GRUCell's layout, so a GRUCell's weight_ih, weight_hh, bias_ih, bias_hh
 can be passed straight in: the three blocks of rows are stacked in the order r, z, n,
 e.g. W_ih = [W_ir ; W_iz ; W_in] of shape (3H, I).
+
+The notebook's "let's invent a GRU" names its gates the other way round: its beta, which
+switches the old state off before the weights, is this reset gate r; its alpha, which mixes
+the candidate into the old state, is 1 - z, where z is torch's update gate (z weights the old
+state h, alpha the candidate).
 """
 import torch
 

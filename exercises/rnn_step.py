@@ -7,7 +7,11 @@ everything seen so far. One step mixes the current input into the previous state
 
 The weights here are stored "input-major": Wxh is (input_dim, hidden_dim), so the batch of
 row vectors is multiplied on the left, exactly as written. (torch.nn.RNNCell stores the
-transposes: its weight_ih is Wxh.T and its weight_hh is Whh.T.)
+transposes: its weight_ih is Wxh.T and its weight_hh is Whh.T.) The notebook's formula,
+tanh(W_hh h_{t-1} + W_xh x_t + b_h), is the same one for a single column vector.
+
+Write it with PyTorch tensors, not NumPy: the notebook says "NumPy or PyTorch", but the checks
+send gradients through your function, and NumPy arrays carry none.
 """
 import torch
 

@@ -8,7 +8,8 @@ concatenate the two inputs, and one larger multiplication does the same work:
     h_t = tanh(H_t @ W_h + b_h)         (B, H)
 
 Block by block, H_t @ W_h = h_prev @ Whh + x_t @ Wxh, so the result equals
-rnn_step(x_t, h_prev, W_h[H:], W_h[:H], b_h).
+rnn_step(x_t, h_prev, W_h[H:], W_h[:H], b_h). (The notebook writes W_h = [W_hh || W_xh] side by
+side, for column vectors; with one row per sequence, as here, the blocks are stacked instead.)
 """
 import torch
 

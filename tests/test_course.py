@@ -61,3 +61,13 @@ def test_every_forbidden_api_exists_in_this_torch(exercise):
 
     unknown = [name for name in course.forbidden(exercise) if resolve(name)[2] is None]
     assert not unknown, f"{exercise} forbids names torch does not have: {unknown}"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_the_stub_and_the_reference_define_the_names_the_course_declares(exercise):
+    """Notebook submissions are searched for these names: they must be the contract's."""
+    for folder in (course.package_dir("exercises"), course.reference_dir()):
+        tree = ast.parse((folder / f"{exercise}.py").read_text(encoding="utf-8"))
+        defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        assert set(course.defines(exercise)) <= defined, (folder, exercise, defined)
+    assert course.defines(exercise), exercise

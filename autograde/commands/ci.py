@@ -58,7 +58,7 @@ def resume_commands(token: str) -> str:
     return f"::{token}::"
 
 
-def _annotation_groups(report: dict, submission: Path, workspace: Path) -> list[list[str]]:
+def _annotation_groups(report: dict, submission: Path, workspace: Path, notebook: Path | None = None) -> list[list[str]]:
     """Per failing exercise, in order, its ``::error`` lines (an exercise whose checks all failed
     for one reason, a stub, a missing file, an import error, has one line, not one per check)."""
     per_exercise = []
@@ -66,7 +66,9 @@ def _annotation_groups(report: dict, submission: Path, workspace: Path) -> list[
         failed = [t for t in exercise["tests"] if t["status"] != "passed"]
         if not failed:
             continue
-        path = Path(os.path.relpath(Path(submission).resolve() / f"{name}.py", Path(workspace).resolve())).as_posix()
+        # A notebook's annotations are at the notebook, without a line (lines count in the rebuilt modules).
+        student_file = Path(notebook) if notebook is not None else Path(submission) / f"{name}.py"
+        path = Path(os.path.relpath(student_file.resolve(), Path(workspace).resolve())).as_posix()
         if len(failed) > 1 and len({t.get("message") for t in failed}) == 1:
             groups = [(f"{name}: every check failed ({points(exercise['score'])}/{points(exercise['max_score'])})", failed[0])]
         else:
@@ -81,7 +83,7 @@ def _annotation_groups(report: dict, submission: Path, workspace: Path) -> list[
                 message += f"\nHint: {test['hint']}"
             properties = f"file={escape_property(path)}"
             line = test.get("line")
-            if isinstance(line, int):
+            if isinstance(line, int) and notebook is None:
                 properties += f",line={line}"
             properties += f",title={escape_property(heading)}"
             lines.append(f"::error {properties}::{escape_data(message)}")
@@ -89,13 +91,15 @@ def _annotation_groups(report: dict, submission: Path, workspace: Path) -> list[
     return per_exercise
 
 
-def error_annotations(report: dict, submission: Path, workspace: Path, *, budget: int = MAX_ANNOTATIONS) -> tuple[list[str], int]:
+def error_annotations(
+    report: dict, submission: Path, workspace: Path, *, budget: int = MAX_ANNOTATIONS, notebook: Path | None = None
+) -> tuple[list[str], int]:
     """(``::error`` lines for failed checks, how many were left out), at most ``budget`` lines.
 
     GitHub drops every error annotation of a step after the tenth, so the lines are chosen
     round-robin: every failing exercise gets its first before any gets a second.
     """
-    per_exercise = _annotation_groups(report, submission, workspace)
+    per_exercise = _annotation_groups(report, submission, workspace, notebook)
     chosen: list[tuple[int, int]] = []
     depth = 0
     while len(chosen) < budget and any(depth < len(lines) for lines in per_exercise):
@@ -203,8 +207,12 @@ def run_ci(
     timeout: float = DEFAULT_TIMEOUT,
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
     out=None,
+    notebook: Path | None = None,
 ) -> int:
-    """Grade, print the wrapped report and the annotations, write the summary and JUnit; returns the exit status."""
+    """Grade, print the wrapped report and the annotations, write the summary and JUnit; returns the exit status.
+
+    ``notebook``: the .ipynb the modules in ``submission`` were rebuilt from (annotations point at it).
+    """
     from autograde.grading import engine
     from autograde import formats
 
@@ -224,7 +232,7 @@ def run_ci(
     if warning is not None:
         print(warning_annotation(warning), file=out)
     below = fail_under is not None and percent(view) < fail_under
-    errors, left_out = error_annotations(view, submission, workspace, budget=MAX_ANNOTATIONS - below)
+    errors, left_out = error_annotations(view, submission, workspace, budget=MAX_ANNOTATIONS - below, notebook=notebook)
     for line in errors:
         print(line, file=out)
     summary = summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
@@ -271,8 +279,8 @@ def print_grouped_report(view: dict, out) -> None:
 
 @click.command("ci")
 @click.argument("names", nargs=-1, metavar="[EXERCISE ...|all]")
-@click.option("--submission", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("exercises"),
-              show_default=True, help="The folder of the pull request's <exercise>.py files.")
+@click.option("--submission", type=click.Path(exists=True, path_type=Path), default=Path("exercises"),
+              show_default=True, help="The folder of the pull request's <exercise>.py files, or its .ipynb notebook.")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML (points as properties).")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit with status 1 if the total is below this percentage.")
 @click.option("--summary", type=click.Path(dir_okay=False, path_type=Path),
@@ -282,10 +290,16 @@ def print_grouped_report(view: dict, out) -> None:
 @allow_unsandboxed_option
 def command(names, submission, junit, fail_under, summary, timeout, memory_mib, allow_unsandboxed):
     """Grade a pull request's submission for GitHub Actions (summary, annotations, JUnit)."""
+    from autograde.commands.grade import is_notebook, notebook_folder
+
     exercises = resolve_exercises(names)
     require_separation(allow_unsandboxed)
-    status = run_ci(
-        submission.resolve(), exercises, junit=junit, fail_under=fail_under, summary=summary,
-        timeout=timeout, memory_bytes=memory_mib << 20,
-    )
+    options = dict(junit=junit, fail_under=fail_under, summary=summary, timeout=timeout, memory_bytes=memory_mib << 20)
+    if is_notebook(submission):
+        with notebook_folder(submission) as folder:
+            status = run_ci(folder, exercises, notebook=submission.resolve(), **options)
+    elif submission.is_dir():
+        status = run_ci(submission.resolve(), exercises, **options)
+    else:
+        raise click.UsageError(f"--submission {str(submission)!r} is neither a folder nor a .ipynb notebook.")
     sys.exit(status)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import tempfile
 from pathlib import Path
 
 import click
@@ -32,6 +34,25 @@ def submission_dir(submission: Path | None, reference: bool) -> Path:
     return folder.resolve()
 
 
+def is_notebook(path: Path | None) -> bool:
+    return path is not None and path.suffix.lower() == ".ipynb" and path.is_file()
+
+
+@contextlib.contextmanager
+def notebook_folder(notebook: Path):
+    """A temporary folder of the ``<exercise>.py`` modules rebuilt from ``notebook``
+    (``autograde/grading/notebook_intake.py``); a notebook that cannot be read is a usage error."""
+    from autograde.errors import BadSubmission
+    from autograde.grading import intake
+
+    try:
+        files = intake.collect_notebook(notebook, intake.contract_names())
+    except BadSubmission as error:
+        raise click.UsageError(f"the notebook {str(notebook)!r} cannot be graded: {error}") from None
+    with tempfile.TemporaryDirectory(prefix="grade-notebook-") as folder:
+        yield intake.stage(files, Path(folder) / "submission")
+
+
 def load_last_scores() -> dict:
     try:
         return json.loads(LAST_SCORES.read_text(encoding="utf-8"))
@@ -53,7 +74,7 @@ def save_last_scores(submission: Path, report) -> None:
 
 @click.command("exercises", hidden=True, cls=ImplicitCommand)
 @click.argument("names", nargs=-1, metavar="[EXERCISE ...|all]")
-@click.option("--submission", type=click.Path(path_type=Path), help="Folder with your <exercise>.py files. [default: ./exercises]")
+@click.option("--submission", type=click.Path(path_type=Path), help="Folder with your <exercise>.py files, or your .ipynb notebook. [default: ./exercises]")
 @click.option("--reference", is_flag=True, help="Grade the reference solutions instead (a sanity check for instructors).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report as JSON to this file.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit with status 1 if the total is below this percentage.")
@@ -68,6 +89,11 @@ def save_last_scores(submission: Path, report) -> None:
 def grade_exercises(names, submission, reference, json_path, fail_under, timeout, memory_mib, quiet, gradescope_path, junit_path, html_path, extra_graders, show_hidden):
     """Grade EXERCISE ... (or all of them) and print a scored report."""
     exercises = resolve_exercises(names)
+    if not reference and is_notebook(submission):
+        with notebook_folder(submission) as folder:
+            _grade(exercises, folder, reference, json_path, fail_under, timeout, memory_mib, quiet, gradescope_path,
+                   junit_path, html_path, extra_graders, show_hidden, remembered_as=submission.resolve())
+        return
     folder = submission_dir(submission, reference)
     _grade(exercises, folder, reference, json_path, fail_under, timeout, memory_mib, quiet, gradescope_path,
            junit_path, html_path, extra_graders, show_hidden)
@@ -75,7 +101,7 @@ def grade_exercises(names, submission, reference, json_path, fail_under, timeout
 
 @starts_engine
 def _grade(exercises, folder, reference, json_path, fail_under, timeout, memory_mib, quiet, gradescope_path,
-           junit_path, html_path, extra_graders, show_hidden):
+           junit_path, html_path, extra_graders, show_hidden, remembered_as=None):
     from rich.console import Console
 
     from autograde import formats
@@ -109,6 +135,6 @@ def _grade(exercises, folder, reference, json_path, fail_under, timeout, memory_
     if html_path:
         formats.write_html(result, html_path, show_hidden=show_hidden)
     if not reference:
-        save_last_scores(folder, result)
+        save_last_scores(remembered_as or folder, result)
     if fail_under is not None and result.percent < fail_under:
         raise BelowThreshold(f"Total {result.percent:.1f}% is below --fail-under {fail_under:g}%.")

@@ -20,6 +20,7 @@ class Exercise:
     name: str
     forbidden: tuple[str, ...] = ()  # qualified names the scan and the runtime watch refuse
     forbidden_summary: str = ""  # how the stub's docstring says it
+    defines: tuple[str, ...] = ()  # the names the contract asks the module to define
 
 
 def package_dir(name: str) -> Path:
@@ -52,7 +53,9 @@ def declared() -> dict[str, Exercise]:
     with open(graders_dir() / DECLARATION, "rb") as stream:
         entries = tomllib.load(stream)["exercise"]
     return {
-        entry["name"]: Exercise(entry["name"], tuple(entry.get("forbidden", ())), entry.get("forbidden_summary", ""))
+        entry["name"]: Exercise(
+            entry["name"], tuple(entry.get("forbidden", ())), entry.get("forbidden_summary", ""), tuple(entry["defines"])
+        )
         for entry in entries
     }
 
@@ -65,6 +68,12 @@ def names() -> tuple[str, ...]:
 def exercises() -> list[str]:
     """Every exercise, in teaching order (each has a grader: tests/test_course.py checks it)."""
     return list(names())
+
+
+def defines(exercise: str) -> tuple[str, ...]:
+    """The names the contract asks ``exercise``'s module to define (``rnn_step``; ``Embedding``,
+    ``cosine_neighbors``; ...)."""
+    return declared()[exercise].defines
 
 
 def forbidden(exercise: str) -> list[str]:

@@ -1,8 +1,11 @@
-"""Reading submissions: folders and .zip files, kept to the contract's files, with limits.
+"""Reading submissions: folders, .zip files and notebooks, kept to the contract's files, with limits.
 
 The trusted side reads a submission as bytes and never runs or extracts anything: only
 ``<exercise>.py`` files are kept (at the top, in ``exercises/`` or inside one wrapping folder),
-each at most ``MAX_FILE_BYTES``. Used by ``grade batch``, ``grade gradescope`` and ``grade ci``.
+each at most ``MAX_FILE_BYTES``. A folder or zip without them may hold one Jupyter notebook
+(``.ipynb``, at the top or in one wrapping folder), and a submission may be a notebook itself:
+its exercise modules are rebuilt from its code cells (``notebook_intake``). Used by ``grade``,
+``grade batch``, ``grade gradescope`` and ``grade ci``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ MAX_ZIP_BYTES = 256 << 20
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_DIRECTORY_BYTES = 4 << 20  # the central directory of MAX_ZIP_MEMBERS entries with long names
 IGNORED_NAMES = ("__MACOSX",)
+NOTEBOOK_SUFFIX = ".ipynb"
 
 
 def contract_names() -> tuple[str, ...]:
@@ -56,8 +60,8 @@ def _visible(name: str) -> bool:
     return not name.startswith(".") and name not in IGNORED_NAMES
 
 
-def _read_regular_file(path: Path, shown: str) -> bytes:
-    """The bytes of ``path``, refusing symlinks, devices, FIFOs and anything too large."""
+def _read_regular_file(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path``, refusing symlinks, devices, FIFOs and anything larger than ``limit``."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
@@ -68,17 +72,17 @@ def _read_regular_file(path: Path, shown: str) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise BadSubmission(f"{shown} is not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise BadSubmission(f"{shown} is larger than {MAX_FILE_BYTES >> 20} MiB")
+        if info.st_size > limit:
+            raise BadSubmission(f"{shown} is larger than {limit >> 20} MiB")
         chunks, size = [], 0
-        while size <= MAX_FILE_BYTES:
-            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        if size > MAX_FILE_BYTES:
-            raise BadSubmission(f"{shown} is larger than {MAX_FILE_BYTES >> 20} MiB")
+        if size > limit:
+            raise BadSubmission(f"{shown} is larger than {limit >> 20} MiB")
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -102,7 +106,44 @@ def collect_folder(root: Path, names: tuple[str, ...]) -> dict[str, bytes]:
         if present:
             relative = candidate.relative_to(root)
             return {n: _read_regular_file(candidate / f"{n}.py", str(relative / f"{n}.py")) for n in present}
+    return _folder_notebook(root, names)
+
+
+def _is_notebook(name: str) -> bool:
+    return name.lower().endswith(NOTEBOOK_SUFFIX)
+
+
+def _one_notebook(found: list[str], where: str) -> str | None:
+    if len(found) > 1:
+        shown = ", ".join(readable(name) for name in sorted(found)[:5])
+        raise BadSubmission(f"{where} holds {len(found)} notebooks ({shown}) and no exercise files: submit one notebook")
+    return found[0] if found else None
+
+
+def _folder_notebook(root: Path, names: tuple[str, ...]) -> dict[str, bytes]:
+    """The exercise modules of the one notebook at the top of ``root`` or in one wrapping folder."""
+    from autograde.grading import notebook_intake
+
+    for candidate in _folder_candidates(root):
+        if candidate != root and (candidate.is_symlink() or not candidate.is_dir()):
+            continue
+        with contextlib.suppress(OSError):
+            found = [e.name for e in os.scandir(candidate) if _visible(e.name) and _is_notebook(e.name)]
+            name = _one_notebook(found, "the submission" if candidate == root else readable(candidate.name))
+            if name is not None:
+                shown = str((candidate / name).relative_to(root))
+                data = _read_regular_file(candidate / name, readable(shown), notebook_intake.MAX_NOTEBOOK_BYTES)
+                return notebook_intake.collect_bytes(data, readable(Path(shown).name), names)
     return {}
+
+
+def collect_notebook(path: Path, names: tuple[str, ...]) -> dict[str, bytes]:
+    """The exercise modules of a notebook file (``grade --submission work.ipynb``, a batch entry)."""
+    from autograde.grading import notebook_intake
+
+    shown = readable(path.name)
+    data = _read_regular_file(path, shown, notebook_intake.MAX_NOTEBOOK_BYTES)
+    return notebook_intake.collect_bytes(data, shown, names)
 
 
 def _member_path(info) -> PurePosixPath | None:
@@ -178,7 +219,27 @@ def _collect_zip(zf, names: tuple[str, ...]) -> dict[str, bytes]:
                     raise BadSubmission(f"{prefix}{name}.py is larger than {MAX_FILE_BYTES >> 20} MiB")
                 files[name] = data
             return files
-        return {}
+        return _zip_notebook(zf, members, prefixes[::2], names)
+
+
+def _zip_notebook(zf, members: dict[str, list], prefixes: list[str], names: tuple[str, ...]) -> dict[str, bytes]:
+    """The exercise modules of the zip's one notebook (at the top or in its one folder)."""
+    from autograde.grading import notebook_intake
+
+    limit = notebook_intake.MAX_NOTEBOOK_BYTES
+    for prefix in prefixes:
+        found = [path for path in members if _is_notebook(path) and "/" not in path[len(prefix):] and path.startswith(prefix)]
+        path = _one_notebook(found, "the zip file")
+        if path is None:
+            continue
+        if len(members[path]) > 1:
+            raise BadSubmission(f"the zip file holds {path} {len(members[path])} times")
+        if members[path][0].file_size > limit:
+            raise BadSubmission(f"{path} is larger than {limit >> 20} MiB")
+        with zf.open(members[path][0]) as stream:
+            data = stream.read(limit + 1)  # the header's size may lie
+        return notebook_intake.collect_bytes(data, PurePosixPath(path).name, names)
+    return {}
 
 
 def collect(path: Path, names: tuple[str, ...] | None = None) -> dict[str, bytes]:
@@ -188,11 +249,14 @@ def collect(path: Path, names: tuple[str, ...] | None = None) -> dict[str, bytes
         files = collect_folder(path, names)
     elif path.is_file() and path.suffix.lower() == ".zip":
         files = collect_zip(path, names)
+    elif path.is_file() and _is_notebook(path.name):
+        files = collect_notebook(path, names)
     else:
-        raise BadSubmission("not a folder or a .zip file")
+        raise BadSubmission("not a folder or a .zip file (nor a .ipynb notebook)")
     if not files:
         raise BadSubmission(
-            "no exercise files: expected files such as rnn_step.py at the top, in exercises/, or in one wrapping folder"
+            "no exercise files: expected files such as rnn_step.py at the top, in exercises/, or in one wrapping "
+            "folder, or one .ipynb notebook"
         )
     return files
 
@@ -204,8 +268,10 @@ def readable(file_name: str) -> str:
 
 def student_id(entry: Path) -> str:
     """The id of the student an entry of the submissions folder belongs to: its name without
-    ``.zip``, readable, one line, bounded; the same name gives the same id on every run."""
-    name = entry.name[:-4] if entry.is_file() and entry.suffix.lower() == ".zip" else entry.name
+    ``.zip`` or ``.ipynb``, readable, one line, bounded; the same name gives the same id on every run."""
+    name = entry.name
+    if entry.is_file() and entry.suffix.lower() in (".zip", NOTEBOOK_SUFFIX):
+        name = name[: -len(entry.suffix)]
     return student_text.name(readable(name))
 
 
