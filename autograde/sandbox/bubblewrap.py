@@ -39,9 +39,10 @@ class Protections:
     runner_namespaces: bool = False  # each runner gets pid and IPC namespaces of its own
     namespace_note: str = ""  # why not, when not
 
-    @property
+    @functools.cached_property
     def cpu_budget(self) -> bool:
-        """Each fork server gets a cgroup of its own (fair CPU, bounded processes)."""
+        """Each fork server gets a cgroup of its own (fair CPU, bounded processes); probed once,
+        not at every report."""
         from autograde.sandbox import cgroups
 
         budget = cgroups.create()

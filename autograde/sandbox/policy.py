@@ -634,7 +634,7 @@ def _runtime_tables() -> dict:
     import numpy  # noqa: F401
     import torch
 
-    real_getattr, real_type = getattr, type
+    real_getattr = getattr
     denied: dict[int, str] = {}
     keep_alive = []
     for name in sorted(DENIED_OBJECTS | {f"torch.{n}" for n in TORCH_C_DENIED}):
