@@ -63,9 +63,11 @@ def _unshare(flags: int) -> bool:
     return False
 
 
-def _map_own_ids() -> None:
-    """In a user namespace we made, keep our own uid and gid (unmapped ones cannot create files)."""
-    uid, gid = os.geteuid(), os.getegid()
+def _map_own_ids(uid: int, gid: int) -> None:
+    """In a user namespace we made, keep our own uid and gid (unmapped ones cannot create files).
+
+    The ids are the ones from before the unshare: inside, until mapped, we are the overflow uid.
+    """
     with open("/proc/self/setgroups", "w") as stream:
         stream.write("deny")
     with open("/proc/self/uid_map", "w") as stream:
@@ -84,10 +86,13 @@ def new_process_namespaces() -> bool:
     """
     if _unshare(CLONE_NEWPID | CLONE_NEWIPC):
         return True
+    uid, gid = os.geteuid(), os.getegid()
     if _unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC):
+        # The next child is in the new pid namespace whatever happens now, and this process can
+        # no longer start threads: the caller must fork, so True even if the mapping fails.
         with contextlib.suppress(OSError):
-            _map_own_ids()
-            return True
+            _map_own_ids(uid, gid)
+        return True
     return False
 
 
