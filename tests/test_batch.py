@@ -120,6 +120,21 @@ def test_the_fingerprint_changes_with_the_exercises_the_limits_and_the_extra_gra
     assert journal.grading_fingerprint(["rnn_step"], dict(options, extra_graders=str(tmp_path))) == fixed
 
 
+def test_the_fingerprint_covers_every_file_of_the_course_not_only_python(tmp_path, monkeypatch):
+    from autograde.grading import course
+
+    graders = tmp_path / "graders"
+    shutil.copytree(course.graders_dir(), graders, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(course, "graders_dir", lambda: graders)
+    before = journal.grading_fingerprint(["rnn_step"], {})
+    (graders / "__pycache__").mkdir(exist_ok=True)
+    (graders / "__pycache__" / "stale.pyc").write_bytes(b"bytecode does not count")
+    assert journal.grading_fingerprint(["rnn_step"], {}) == before
+    toml = graders / "course.toml"
+    toml.write_text(toml.read_text() + "\n# an instructor's edit\n")
+    assert journal.grading_fingerprint(["rnn_step"], {}) != before
+
+
 def test_the_journal_skips_a_line_cut_short_and_the_last_line_wins(tmp_path):
     log = journal.Journal(tmp_path / "journal.jsonl")
     log.append({"student": "ann", "hash": "h1"})

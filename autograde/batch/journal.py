@@ -17,12 +17,12 @@ JOURNAL_VERSION = 1
 
 
 def _tree_digest(digest, folder: Path | None, exercises: list[str] | None = None) -> None:
-    """Add the .py files of ``folder`` to ``digest``; with ``exercises``, of its suites only
-    ``test_<exercise>.py`` for those (helper modules always count)."""
+    """Add every file of ``folder`` to ``digest`` (code, course.toml, recorded data: all of it can
+    change a score); with ``exercises``, of its suites only ``test_<exercise>.py`` for those."""
     if folder is None or not folder.is_dir():
         return
-    for path in sorted(folder.rglob("*.py")):
-        if "__pycache__" in path.parts:
+    for path in sorted(folder.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file() or path.suffix == ".pyc":
             continue
         if exercises is not None and path.name.startswith("test_") and path.stem.removeprefix("test_") not in exercises:
             continue
@@ -32,12 +32,17 @@ def _tree_digest(digest, folder: Path | None, exercises: list[str] | None = None
 
 def grading_fingerprint(exercises: list[str], options: dict) -> str:
     """A hash of everything besides the submission that decides a score: the grading code, the
-    reference solutions, the suites of these exercises (extra ones too), and the limits."""
+    reference solutions, the suites of these exercises (extra ones too), the limits, and the
+    versions of Python and torch (numerics, and what the policy allows, follow them)."""
     import hashlib
+    import platform
+
+    import torch
 
     from autograde.grading import course
 
-    digest = hashlib.sha256(json.dumps({"exercises": exercises, "options": options}, sort_keys=True).encode())
+    versions = {"python": platform.python_version(), "torch": torch.__version__}
+    digest = hashlib.sha256(json.dumps({"exercises": exercises, "options": options, **versions}, sort_keys=True).encode())
     _tree_digest(digest, Path(__file__).resolve().parent.parent)  # the whole engine
     _tree_digest(digest, course.reference_dir())
     _tree_digest(digest, course.graders_dir(), exercises)
