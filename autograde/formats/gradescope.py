@@ -68,7 +68,7 @@ def results(report: dict, *, execution_time: float | None = None) -> dict:
     for number, (name, exercise) in enumerate(report["exercises"].items(), start=1):
         for index, test in enumerate(exercise["tests"], start=1):
             tests.append({
-                "name": f"{name}: {title(test['name'])}",
+                "name": f"{name}: {title(test)}",
                 "score": test["score"],
                 "max_score": test["max_score"],
                 "status": "passed" if test["status"] == "passed" else "failed",

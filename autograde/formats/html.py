@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from html import escape as _escape
 from urllib.parse import quote
 
-from autograde.formats import HIDDEN_CHECKS, charts, percent, points, title
+from autograde.formats import charts, percent, points, title
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; padding: 0 1rem; }
@@ -45,10 +45,6 @@ def _page(heading: str, body: list[str]) -> str:
         f"<title>{escape(heading)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{escape(heading)}</h1>" + "\n".join(body) + "</body></html>\n"
     )
-
-
-def _check_title(test: dict) -> str:
-    return "hidden checks" if test["name"] == HIDDEN_CHECKS else title(test["name"])
 
 
 # -- one submission ---------------------------------------------------------------------------
@@ -88,12 +84,12 @@ def render_submission(report: dict, *, heading: str = "Grading report") -> str:
                 passed = test["status"] == "passed"
                 mark = '<span class="passed">✓</span>' if passed else '<span class="failed">✗</span>'
                 body.append(
-                    f"<tr><td>{mark}</td><td>{escape(_check_title(test))}</td>"
+                    f"<tr><td>{mark}</td><td>{escape(title(test))}</td>"
                     f'<td class="num">{points(test["score"])}/{points(test["max_score"])}</td></tr>'
                 )
             body.append("</table>")
             for message, tests in causes:
-                names = ", ".join(_check_title(t) for t in tests)
+                names = ", ".join(title(t) for t in tests)
                 body.append(f'<h3 class="failed">✗ {escape(names)}</h3>')
                 body.append(f"<pre>{escape(message)}</pre>")
                 hints = list(dict.fromkeys(t["hint"] for t in tests if t.get("hint")))
@@ -172,7 +168,7 @@ def class_statistics(rows: list[dict], exercise_max: dict[str, float]) -> dict:
                     label = test.get("hint") or ""
                 entry = mistakes.setdefault(cause, {"exercise": name, "reason": label, "students": set(), "checks": {}})
                 entry["students"].add(student)
-                entry["checks"][title(test["name"])] = None
+                entry["checks"][title(test)] = None
                 messages[(name, _general(test.get("message", "")))].add(student)
     slowest = sorted((r for r in graded if r.get("seconds") is not None), key=lambda r: -r["seconds"])[:10]
     ranked = sorted(mistakes.values(), key=lambda e: (-len(e["students"]), e["exercise"], e["reason"]))
@@ -255,14 +251,14 @@ def render_class(
         body.append(
             charts.horizontal_bars(
                 "test-failure-rate", "Submissions failing each check (the 20 most failed), stubs and unimportable files included",
-                [(f"{ex}: {title(name)}", failed / total, f"{failed} of {total} failed") for (ex, name), failed, total in failing[:20]],
+                [(f"{ex}: {title({'name': name})}", failed / total, f"{failed} of {total} failed") for (ex, name), failed, total in failing[:20]],
                 x_label="share of graded submissions", bad=True,
             )
         )
         body.append('<table><tr><th>exercise</th><th>check</th><th class="num">failed</th><th></th></tr>')
         for (exercise, name), failed, total in failing:
             body.append(
-                f"<tr><td>{escape(exercise)}</td><td>{escape(title(name))}</td><td class=\"num\">{failed} of {total}</td>"
+                f"<tr><td>{escape(exercise)}</td><td>{escape(title({'name': name}))}</td><td class=\"num\">{failed} of {total}</td>"
                 f"<td>{charts.inline_bar(failed / total, bad=True)}</td></tr>"
             )
         body.append("</table>")

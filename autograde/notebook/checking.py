@@ -108,7 +108,7 @@ def _details(message: str, hint: str) -> str:
 def render_html(report: dict, seconds: float = 0.0) -> str:
     """One table row per check (✓/✗, name, points), failures with their message and hint; an
     exercise whose checks all failed for one reason says it once, as the terminal report does."""
-    from autograde.formats import HIDDEN_CHECKS, title
+    from autograde.formats import title
 
     rows = []
     for name, exercise in report["exercises"].items():
@@ -128,7 +128,7 @@ def render_html(report: dict, seconds: float = 0.0) -> str:
         else:
             for test in tests:
                 passed = test["status"] == "passed"
-                label = "hidden checks" if test["name"] == HIDDEN_CHECKS else title(test["name"])
+                label = title(test)
                 extra = "" if passed else _details(test.get("message", ""), test.get("hint", ""))
                 rows.append(
                     f'<tr><td {_CELL}>{"✓" if passed else "✗"}</td><td {_CELL}>{html.escape(label)}{extra}</td>'
