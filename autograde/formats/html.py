@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from html import escape as _escape
 from urllib.parse import quote
 
-from autograde.formats import charts, percent, points, title
+from autograde.formats import causes_of, charts, percent, points, title
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; padding: 0 1rem; }
@@ -50,15 +50,6 @@ def _page(heading: str, body: list[str]) -> str:
 # -- one submission ---------------------------------------------------------------------------
 
 
-def _causes(failed: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Failed checks grouped by their message, in order: one stub's "not implemented yet" is one
-    cause, shown once with the checks it failed, as the terminal folds it."""
-    groups: dict[str, list[dict]] = {}
-    for test in failed:
-        groups.setdefault(test.get("message") or "this check failed", []).append(test)
-    return list(groups.items())
-
-
 def render_submission(report: dict, *, heading: str = "Grading report") -> str:
     """One submission's report (pass the student view unless an instructor reads it)."""
     body = [f'<p class="total">Total: {points(report["score"])}/{points(report["max_score"])} ({percent(report):.0f}%)</p>']
@@ -73,11 +64,10 @@ def render_submission(report: dict, *, heading: str = "Grading report") -> str:
         ))
     for name, exercise in report["exercises"].items():
         body.append(f'<h2 id="{escape(name)}">{escape(name)} &nbsp;{points(exercise["score"])}/{points(exercise["max_score"])}</h2>')
-        failed = [t for t in exercise["tests"] if t["status"] != "passed"]
-        causes = _causes(failed)
-        if exercise["tests"] and len(failed) == len(exercise["tests"]) > 1 and len(causes) == 1:
-            body.append(f'<p class="failed">✗ every check failed ({len(failed)} checks):</p>')
-            body.append(f"<pre>{escape(causes[0][0])}</pre>")
+        causes = causes_of(exercise)
+        if len(causes) == 1 and len(causes[0]["checks"]) == len(exercise["tests"]) > 1:
+            body.append(f'<p class="failed">✗ every check failed ({len(exercise["tests"])} checks):</p>')
+            body.append(f"<pre>{escape(causes[0]['message'])}</pre>")
         else:
             body.append("<table><tr><th></th><th>check</th><th class=\"num\">points</th></tr>")
             for test in exercise["tests"]:
@@ -88,13 +78,14 @@ def render_submission(report: dict, *, heading: str = "Grading report") -> str:
                     f'<td class="num">{points(test["score"])}/{points(test["max_score"])}</td></tr>'
                 )
             body.append("</table>")
-            for message, tests in causes:
-                names = ", ".join(title(t) for t in tests)
-                body.append(f'<h3 class="failed">✗ {escape(names)}</h3>')
-                body.append(f"<pre>{escape(message)}</pre>")
-                hints = list(dict.fromkeys(t["hint"] for t in tests if t.get("hint")))
-                for hint in hints:
-                    body.append(f'<p class="hint"><b>Hint:</b> {escape(hint)}</p>')
+            titles = {t["name"]: title(t) for t in exercise["tests"]}
+            for cause in causes:
+                names = ", ".join(titles.get(check, check) for check in cause["checks"])
+                count = f" ({len(cause['checks'])} checks)" if len(cause["checks"]) > 1 else ""
+                body.append(f'<h3 class="failed">✗ {escape(names)}{count}</h3>')
+                body.append(f"<pre>{escape(cause['message'])}</pre>")
+                if cause.get("hint"):
+                    body.append(f'<p class="hint"><b>Hint:</b> {escape(cause["hint"])}</p>')
         printed = exercise.get("output", "").rstrip()
         if printed:
             body.append('<p class="muted">Your code printed:</p>')
