@@ -121,7 +121,7 @@ def one_line(exercise: ExerciseResult, columns: Columns) -> Text | None:
         header.append(f"  {PASS} all {len(exercise.tests)} checks passed", style="green")
         return header
     if not_started(exercise):
-        header.append(f"  {FAIL} not started: its code still raises NotImplementedError", style="red")
+        header.append(f"  {FAIL} not implemented yet: every check raised NotImplementedError", style="red")
         return header
     return None
 
