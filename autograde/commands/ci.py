@@ -66,7 +66,7 @@ def cause_heading(exercise: dict, cause: dict) -> tuple[str, str]:
     tests = {t["name"]: t for t in exercise["tests"]}
     if len(checks) == 1:
         return title(tests[checks[0]]), f"0/{points(tests[checks[0]]['max_score'])}"
-    listed = ", ".join(title(tests[check]) for check in checks)
+    listed = "; ".join(title(tests[check]) for check in checks)
     return listed, f"{len(checks)} checks, {points(cause['points'])} points lost"
 
 

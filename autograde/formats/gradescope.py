@@ -49,9 +49,8 @@ def _outputs(exercise_name: str, exercise: dict) -> dict[str, str]:
         first, *others = cause["checks"]
         text = tests[first].get("message") or "this check failed"
         outputs[first] = text + (f"\nHint: {cause['hint']}" if cause.get("hint") else "")
-        named = f": {cause['mistake_name']}" if cause.get("mistake_name") else ""
         for name in others:
-            outputs[name] = f'Same cause as "{exercise_name}: {title(tests[first])}"{named}.'
+            outputs[name] = f'Same cause as "{exercise_name}: {title(tests[first])}": its output says what to fix.'
     return outputs
 
 

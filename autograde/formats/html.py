@@ -80,7 +80,7 @@ def render_submission(report: dict, *, heading: str = "Grading report") -> str:
             body.append("</table>")
             titles = {t["name"]: title(t) for t in exercise["tests"]}
             for cause in causes:
-                names = ", ".join(titles.get(check, check) for check in cause["checks"])
+                names = "; ".join(titles.get(check, check) for check in cause["checks"])
                 count = f" ({len(cause['checks'])} checks)" if len(cause["checks"]) > 1 else ""
                 body.append(f'<h3 class="failed">✗ {escape(names)}{count}</h3>')
                 body.append(f"<pre>{escape(cause['message'])}</pre>")

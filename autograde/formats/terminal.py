@@ -101,7 +101,7 @@ def _cause(console: Console, exercise: ExerciseResult, cause: dict, code_hints: 
     if len(checks) == len(exercise.tests) > 1:
         heading = "every check failed"
     else:
-        heading = ", ".join(titles.get(name, name) for name in checks)
+        heading = "; ".join(titles.get(name, name) for name in checks)
         if len(checks) > 1:
             heading += f" ({len(checks)} checks)"
     _emit(console, Text(f"{FAIL} {heading}", style="bold red"), indent=2, hanging=2)
