@@ -180,3 +180,20 @@ def test_help_lists_the_runner_options(student):
     text = student("rnn_step", "--help").output
     for option in ("-k PATTERN", "--failed", "--watch", "--hint"):
         assert option in text
+
+
+def test_a_timeout_names_the_line_the_code_was_running(tmp_path):
+    shutil.copyfile(CASES / "rnn_step" / "loops_forever.py", tmp_path / "rnn_step.py")
+    report = engine.grade(tmp_path, ["rnn_step"], engine.Options(timeout=0.5)).to_json()
+    (cause,) = report["exercises"]["rnn_step"]["causes"]
+    assert "did not finish within 0.5 s; it was running line " in cause["message"] and cause["line"] in (5, 6)
+    assert "while True:" in cause["message"] or "pass" in cause["message"]
+
+
+def test_where_a_runner_says_it_is_is_checked_and_cut():
+    from autograde.grading.remote import MAX_WHERE_CODE, where_of
+
+    assert where_of({"note": "where", "where": {"line": 3, "code": "x" * 5000}}) == {"line": 3, "code": "x" * MAX_WHERE_CODE}
+    for bad in ({"line": True, "code": ""}, {"line": -1, "code": ""}, {"line": 2.0, "code": ""}, {"line": 2, "code": None}, "line 2"):
+        assert where_of({"note": "where", "where": bad}) is None
+    assert where_of({"ok": True, "where": {"line": 3, "code": ""}}) is None
