@@ -197,3 +197,41 @@ def test_where_a_runner_says_it_is_is_checked_and_cut():
     for bad in ({"line": True, "code": ""}, {"line": -1, "code": ""}, {"line": 2.0, "code": ""}, {"line": 2, "code": None}, "line 2"):
         assert where_of({"note": "where", "where": bad}) is None
     assert where_of({"ok": True, "where": {"line": 3, "code": ""}}) is None
+
+
+def test_watch_grades_again_when_the_file_is_saved_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    (tmp_path / "exercises").mkdir()
+    shutil.copyfile(CASES / "rnn_step" / "no_bias.py", tmp_path / "exercises" / "rnn_step.py")
+    root = Path(cli.__file__).parent
+    watcher = subprocess.Popen(
+        [sys.executable, str(root / "cli.py"), "rnn_step", "--watch"], cwd=tmp_path, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=str(root)),
+    )
+    said = []
+    threading.Thread(target=lambda: said.extend(watcher.stderr), daemon=True).start()
+
+    def watching(times: int) -> bool:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and watcher.poll() is None:
+            if sum("Watching" in line for line in said) >= times:
+                return True
+            time.sleep(0.1)
+        return False
+
+    try:
+        assert watching(1), said
+        shutil.copyfile(CASES / "rnn_step" / "einsum.py", tmp_path / "exercises" / "rnn_step.py")
+        assert watching(2), said
+        watcher.send_signal(signal.SIGINT)
+        out, _ = watcher.communicate(timeout=30)
+    finally:
+        watcher.kill()
+    assert watcher.returncode == 0 and "Traceback" not in "".join(said)
+    assert "Total: 2/7" in out and out.rstrip().endswith("every check passed") and "Stopped watching." in "".join(said)

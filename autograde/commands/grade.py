@@ -211,8 +211,11 @@ def write_outputs(result, shown, outputs: Outputs, code_hints: bool) -> None:
 def watch_and_grade(round_: Round) -> None:
     """Grade, then grade again each exercise whose file is saved (the whole notebook's when it
     is a notebook), until Ctrl-C. watchfiles waits on the system's file events, not a poll."""
+    import logging
+
     from watchfiles import watch
 
+    logging.getLogger("watchfiles").setLevel(logging.ERROR)  # its own note on Ctrl-C: we say "Stopped watching."
     files = {f"{name}.py": name for name in round_.exercises}
 
     def wanted(change, path: str) -> bool:
