@@ -235,3 +235,18 @@ def test_watch_grades_again_when_the_file_is_saved_and_stops_cleanly_on_ctrl_c(t
         watcher.kill()
     assert watcher.returncode == 0 and "Traceback" not in "".join(said)
     assert "Total: 2/7" in out and out.rstrip().endswith("every check passed") and "Stopped watching." in "".join(said)
+
+
+def test_the_notebooks_check_shows_code_hints_when_asked_and_one_diagnosis_per_cause(mistakes):
+    from autograde.notebook.checking import CheckResult
+
+    recorded = json.loads(json.dumps(mistakes))
+    for exercise in recorded["exercises"].values():
+        for test in exercise["tests"]:
+            test["code_hint"] = "a code-level hint" if test["status"] != "passed" else ""
+    report = formats.student_view(recorded)  # its causes regrouped from the checks
+    quiet, asked = (CheckResult(["rnn_step"], report=report, code_hints=flag) for flag in (False, True))
+    assert "a code-level hint" not in quiet.text() + quiet._repr_html_()
+    assert "Code hint: a code-level hint" in asked.text() and "<b>Code hint:</b> a code-level hint" in asked._repr_html_()
+    for diagnosis, _ in DIAGNOSES.values():
+        assert quiet._repr_html_().count(diagnosis) == 1

@@ -60,7 +60,8 @@ def _emit(console: Console, text: Text, indent: int = 0, hanging: int = 0) -> No
     else:
         lines = text.split("\n", allow_blank=True)
     for number, line in enumerate(lines):
-        console.print(Text(" " * (indent + (hanging if number else 0))) + line, soft_wrap=True, end="\n")
+        line.rstrip()  # a wrap leaves the space it broke at
+        console.print(Text(" " * (indent + (hanging if number else 0))) + line, soft_wrap=True)
 
 
 def not_started(exercise: ExerciseResult) -> bool:
@@ -82,6 +83,8 @@ def _check_rows(console: Console, exercise: ExerciseResult, columns: Columns) ->
     for test in exercise.tests:
         passed = test.status == "passed"
         title = Text(test.title).wrap(console, width) if console.is_terminal else [Text(test.title)]
+        for piece in title:
+            piece.rstrip()
         first, *rest = title
         row = Text("  ")
         row.append(PASS if passed else FAIL, style="green" if passed else "red")
@@ -126,7 +129,7 @@ def one_line(exercise: ExerciseResult, columns: Columns) -> Text | None:
     return None
 
 
-def print_exercise(exercise: ExerciseResult, console: Console, columns: Columns, code_hints: bool = False) -> bool:
+def _print_block(exercise: ExerciseResult, console: Console, columns: Columns, code_hints: bool = False) -> bool:
     """Print the block of an exercise with failures; returns whether a code-level hint was left unshown."""
     console.print(_header(exercise, columns), soft_wrap=True)
     causes = exercise.causes()
@@ -148,7 +151,7 @@ def print_one(exercise: ExerciseResult, console: Console, columns: Columns | Non
     if line is not None:
         console.print(line, soft_wrap=True)
         return False
-    return print_exercise(exercise, console, columns, code_hints)
+    return _print_block(exercise, console, columns, code_hints)
 
 
 def next_step(report: GradeReport) -> str:
