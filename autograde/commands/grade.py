@@ -85,7 +85,9 @@ def grade_exercises(names, submission, reference, keyword, failed, watch, code_h
         failed=failed,
         code_hints=code_hints,
         outputs=Outputs(json_path, gradescope_path, junit_path, html_path, quiet, show_hidden),
-        limits=(timeout, memory_mib, extra_graders),
+        timeout=timeout,
+        memory_mib=memory_mib,
+        extra_graders=extra_graders,
     )
     if watch:
         watch_and_grade(round_)
@@ -117,7 +119,9 @@ class Round:
     failed: bool
     code_hints: bool
     outputs: Outputs
-    limits: tuple  # (timeout, memory in MiB, extra graders folder)
+    timeout: float
+    memory_mib: int
+    extra_graders: Path | None
 
     @property
     def remembered_as(self) -> Path:
@@ -168,9 +172,8 @@ def grade_round(round_: Round, exercises: list[str] | None = None):
     console = Console(stderr=True)
     if not bubblewrap.detect().separated:
         console.print("[yellow]warning:[/] your code runs as you, without a sandbox (install bubblewrap for one); see `grade doctor`.")
-    timeout, memory_mib, extra_graders = round_.limits
-    options = engine.Options(timeout=timeout, memory_bytes=memory_mib << 20, extra_graders=extra_graders,
-                             keyword=round_.keyword, only=only)
+    options = engine.Options(timeout=round_.timeout, memory_bytes=round_.memory_mib << 20,
+                             extra_graders=round_.extra_graders, keyword=round_.keyword, only=only)
     with staged(round_) as folder, console.status("Starting...") as status:
 
         def progress(exercise: str, done: int, total: int) -> None:
@@ -179,8 +182,10 @@ def grade_round(round_: Round, exercises: list[str] | None = None):
         result = engine.grade(folder, exercises, options, progress=progress)
     if options.selects:
         result.exercises = {name: exercise for name, exercise in result.exercises.items() if exercise.tests}
-        if not result.exercises:
+        if not result.exercises and round_.keyword is not None:
             raise click.UsageError(f"no check of {', '.join(exercises)} matches -k {round_.keyword!r}.")
+        if not result.exercises:
+            raise click.UsageError("none of the checks that failed last time exists any more: run grade without --failed.")
     shown = result if round_.outputs.show_hidden else formats.student_view(result)
     write_outputs(result, shown, round_.outputs, round_.code_hints)
     if not round_.reference:
@@ -223,15 +228,20 @@ def watch_and_grade(round_: Round) -> None:
 
     waiting = f"Watching {round_.watched} for changes (Ctrl-C to stop)..."
     folder = round_.watched.parent if round_.notebook else round_.watched
-    try:
-        grade_round(round_)
+
+    def grade_and_wait(exercises: list[str]) -> None:
+        try:
+            grade_round(round_, exercises)
+        except click.ClickException as error:  # a notebook saved half-written, say: the next save may mend it
+            error.show()
         click.echo(waiting, err=True)
+
+    try:
+        grade_and_wait(round_.exercises)
         # One watcher for the whole session: a file saved while grading runs is seen next.
         for changes in watch(folder, watch_filter=wanted, raise_interrupt=False):
-            changed = round_.exercises if round_.notebook else sorted(
-                {files[Path(path).name] for _, path in changes}, key=round_.exercises.index)
-            grade_round(round_, changed)
-            click.echo(waiting, err=True)
+            grade_and_wait(round_.exercises if round_.notebook else sorted(
+                {files[Path(path).name] for _, path in changes}, key=round_.exercises.index))
     except KeyboardInterrupt:
         pass  # Ctrl-C while grading: the watch ends as cleanly as while waiting
     click.echo("Stopped watching.", err=True)
