@@ -37,14 +37,17 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+def title_of(test_name: str) -> str:
+    """A test's name as people read it, for checks that declare no ``title=``."""
+    return test_name.removeprefix("test_").replace("_", " ")
+
+
 def title(test: dict) -> str:
     """A check as people read it: its ``title`` (declared or derived from its name when graded),
     else derived from the name, for reports from before that field."""
     if test.get("title"):
         return test["title"]
-    if test["name"] == HIDDEN_CHECKS:
-        return "hidden checks"
-    return test["name"].removeprefix("test_").replace("_", " ")
+    return "hidden checks" if test["name"] == HIDDEN_CHECKS else title_of(test["name"])
 
 
 def causes_of(exercise: dict) -> list[dict]:

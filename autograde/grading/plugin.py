@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograde.formats import HIDDEN_CHECKS
+from autograde.formats import HIDDEN_CHECKS, title_of
 from autograde.grading import course
 from autograde.sandbox import wire
 from autograde.grading.checks import CheckFailed
@@ -56,11 +56,6 @@ class PlannedTest:
     def __post_init__(self):
         if not self.title:
             object.__setattr__(self, "title", title_of(self.name))
-
-
-def title_of(test_name: str) -> str:
-    """A test's name as people read it, for checks that declare no ``title=``."""
-    return test_name.removeprefix("test_").replace("_", " ")
 
 
 def exercise_of(path: Path) -> str:

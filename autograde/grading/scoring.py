@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from autograde.formats import title_of
 from autograde.grading import causes, student_text
-from autograde.grading.plugin import PlannedTest, title_of
+from autograde.grading.plugin import PlannedTest
 
 
 @dataclass
