@@ -145,7 +145,7 @@ def test_stoi_maps_each_character_to_its_index_in_itos(student):
         )
 
 
-@pytest.mark.points(0.5, hint="torch.tensor([stoi[ch] for ch in text], dtype=torch.long): the dtype also makes '' give an int64 tensor of shape (0,).")
+@pytest.mark.points(0.5, hint="torch.tensor([stoi[ch] for ch in text], dtype=torch.long): the dtype also makes '' give an int64 tensor of shape (0,).", title="encode returns an int64 tensor of shape (len(text),)")
 def test_encode_returns_an_int64_tensor_of_shape_len_text(student):
     stoi, _ = build_vocab(TEXT)
     for text in ("the lazy dog", ""):
@@ -167,7 +167,7 @@ def test_encode_raises_key_error_for_a_character_missing_from_stoi(student):
     )
 
 
-@pytest.mark.points(0.5, hint="Accept both forms: ids.tolist() turns a tensor into a list of ints; then ''.join(itos[i] for i in ids).")
+@pytest.mark.points(0.5, hint="Accept both forms: ids.tolist() turns a tensor into a list of ints; then ''.join(itos[i] for i in ids).", title="decode accepts a list of ints or a 1-D tensor")
 def test_decode_accepts_a_list_of_ints_or_a_1d_tensor(student):
     stoi, itos = build_vocab(TEXT)
     text = "the lazy dog"
@@ -191,7 +191,7 @@ def test_decode_inverts_encode_with_its_own_vocabulary(student):
         expect_round_trip(student.decode(student.encode(text, stoi), itos), text)
 
 
-@pytest.mark.points(0.5, hint="Work with Python's characters (str), not bytes: 'é', '✓' and '日' are one character each.")
+@pytest.mark.points(0.5, hint="Work with Python's characters (str), not bytes: 'é', '✓' and '日' are one character each.", title="handles non-ASCII text")
 def test_handles_non_ascii_text(student):
     expect_sorted_vocabulary(student_vocab(student, NON_ASCII)[1], NON_ASCII)
     stoi, itos = build_vocab(NON_ASCII)

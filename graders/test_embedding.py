@@ -162,7 +162,7 @@ def expect_index_error(module, ids: torch.Tensor, weight: torch.Tensor, **diagno
     )
 
 
-@pytest.mark.points(1, hint="Return (*ids.shape, embedding_dim) for ids of any shape, a 0-dim tensor included: self.weight[ids] does.")
+@pytest.mark.points(1, hint="Return (*ids.shape, embedding_dim) for ids of any shape, a 0-dim tensor included: self.weight[ids] does.", title="output shape is ids.shape + (embedding_dim,) for any ids shape")
 def test_output_shape_is_ids_shape_plus_embedding_dim_for_any_ids_shape(student):
     weight = table(seed=1)
     module = build(student, "Embedding", NUM, DIM, state={"weight": weight})

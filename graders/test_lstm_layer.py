@@ -236,7 +236,7 @@ GRADIENT_MISTAKES = [
 ]
 
 
-@pytest.mark.points(1, hint="Register weight_ih (4H, I), weight_hh (4H, H), bias_ih (4H,) and bias_hh (4H,) as nn.Parameter attributes.")
+@pytest.mark.points(1, hint="Register weight_ih (4H, I), weight_hh (4H, H), bias_ih (4H,) and bias_hh (4H,) as nn.Parameter attributes.", title="parameters are named and shaped like torch.nn.LSTMCell's")
 def test_parameters_are_named_and_shaped_like_lstmcell(student):
     layer = student.LSTMLayer(INPUT, HIDDEN)
     shapes = layer_shapes(INPUT, HIDDEN)
@@ -365,7 +365,7 @@ def test_leaves_its_inputs_unchanged(student):
     expect_unchanged([x, *state], result.inputs_after, INPUT_NAMES, "LSTMLayer.forward")
 
 
-@pytest.mark.points(0.5, hint="Build the layer from lstm_step (or your own gate arithmetic); torch's LSTM modules and kernels are off limits.")
+@pytest.mark.points(0.5, hint="Build the layer from lstm_step (or your own gate arithmetic); torch's LSTM modules and kernels are off limits.", title="does not use torch's built-in LSTM")
 def test_does_not_use_torch_builtin_lstm(student, student_source, forbidden):
     def run():
         layer = student.LSTMLayer(INPUT, HIDDEN)

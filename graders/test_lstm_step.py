@@ -58,14 +58,14 @@ def test_keeps_float64_inputs_in_float64(student):
     expect_lstm_state(result, reference(*inputs), describe(3, 5, 4, torch.float64), inputs)
 
 
-@pytest.mark.points(1, hint="Your step should equal torch.nn.LSTMCell given weight_ih=W_ih, weight_hh=W_hh, bias_ih=b_ih, bias_hh=b_hh.")
+@pytest.mark.points(1, hint="Your step should equal torch.nn.LSTMCell given weight_ih=W_ih, weight_hh=W_hh, bias_ih=b_ih, bias_hh=b_hh.", title="agrees with torch.nn.LSTMCell in float32 and float64 for batch sizes 1, 2 and 7")
 def test_agrees_with_torch_lstmcell_in_float32_and_float64_for_batch_sizes_1_2_and_7(student):
     for batch, dtype in ((1, torch.float32), (2, torch.float64), (7, torch.float32)):
         inputs = lstm_inputs(batch=batch, input_dim=6, hidden_dim=3, dtype=dtype, seed=10 + batch)
         expect_like_lstmcell(student, inputs, describe(batch, 6, 3, dtype))
 
 
-@pytest.mark.points(1, hint="torch stacks the gate blocks as i, f, g, o: the candidate g is the third block (tanh), o the fourth (sigmoid).")
+@pytest.mark.points(1, hint="torch stacks the gate blocks as i, f, g, o: the candidate g is the third block (tanh), o the fourth (sigmoid).", title="reads the gate blocks in torch's order i, f, g, o")
 def test_reads_the_gate_blocks_in_torch_order_i_f_g_o(student):
     """g pushed to -1 and o open; a cell that reads the blocks as i, f, o, g gets g = +1 and o shut."""
     inputs = push_gates(lstm_inputs(seed=20), LSTM_GATES, g=-SATURATED, o=SATURATED)
@@ -109,6 +109,6 @@ def test_leaves_its_inputs_unchanged(student):
     expect_unchanged(flat_lstm_inputs(inputs), result.inputs_after, NAMES, "lstm_step")
 
 
-@pytest.mark.points(0.5, hint="Write the step with @, torch.sigmoid and torch.tanh; torch's built-in LSTM modules and functions are off limits.")
+@pytest.mark.points(0.5, hint="Write the step with @, torch.sigmoid and torch.tanh; torch's built-in LSTM modules and functions are off limits.", title="does not use torch's built-in LSTM")
 def test_does_not_use_torch_builtin_lstm(student, student_source, forbidden):
     expect_no_forbidden_api(student_source, forbidden, lambda: student.lstm_step(*lstm_inputs(seed=7)))

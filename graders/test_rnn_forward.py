@@ -54,7 +54,7 @@ def test_treats_a_missing_h0_as_zeros(student):
         expect_close(hs, reference(*inputs)[0], "hs with h0=None", context=describe(inputs[0]), mistakes=HS_MISTAKES, args=inputs)
 
 
-@pytest.mark.points(1, hint="h_last is the state after the final step: the same tensor as hs[:, -1].")
+@pytest.mark.points(1, hint="h_last is the state after the final step: the same tensor as hs[:, -1].", title="h_last is the state after the final step")
 def test_h_last_is_the_state_after_the_final_step(student):
     inputs = sequence_inputs(seed=4)
     hs, h_last = run(student, inputs)
@@ -66,7 +66,7 @@ def test_h_last_is_the_state_after_the_final_step(student):
         fail("h_last differs from hs[:, -1]: return the state after the final step as h_last.")
 
 
-@pytest.mark.points(1, hint="Your unrolled RNN should agree with torch.nn.RNN(batch_first=True) loaded with the same weights.")
+@pytest.mark.points(1, hint="Your unrolled RNN should agree with torch.nn.RNN(batch_first=True) loaded with the same weights.", title="agrees with torch.nn.RNN for several batch sizes and lengths")
 def test_agrees_with_torch_rnn_for_several_batch_sizes_and_lengths(student):
     for batch, seq_len in ((1, 1), (1, 5), (3, 1), (4, 7)):
         x, h0, Wxh, Whh, bh = inputs = sequence_inputs(batch=batch, seq_len=seq_len, input_dim=6, hidden_dim=3, seed=10 * batch + seq_len)
@@ -100,6 +100,6 @@ def test_leaves_its_inputs_unchanged(student):
     expect_unchanged(inputs, result.inputs_after, NAMES, "rnn_forward")
 
 
-@pytest.mark.points(0.5, hint="Loop over time with your own step (or rnn_step from exercises.rnn_step); torch.nn.RNN is off limits.")
+@pytest.mark.points(0.5, hint="Loop over time with your own step (or rnn_step from exercises.rnn_step); torch.nn.RNN is off limits.", title="does not use torch's built-in RNN")
 def test_does_not_use_torch_builtin_rnn(student, student_source, forbidden):
     expect_no_forbidden_api(student_source, forbidden, lambda: student.rnn_forward(*sequence_inputs(seed=9)))

@@ -36,7 +36,7 @@ def test_keeps_float64_inputs_in_float64(student):
     expect_close(result, reference(*inputs), "h_t", context=describe(3, 5, 4, torch.float64), mistakes=STEP_MISTAKES, args=inputs)
 
 
-@pytest.mark.points(1, hint="Your step should agree with torch.nn.RNNCell loaded with weight_ih = Wxh.T, for any batch size.")
+@pytest.mark.points(1, hint="Your step should agree with torch.nn.RNNCell loaded with weight_ih = Wxh.T, for any batch size.", title="agrees with torch.nn.RNNCell for batch sizes 1, 2 and 7")
 def test_agrees_with_torch_rnncell_for_batch_sizes_1_2_and_7(student):
     for batch in (1, 2, 7):
         x, h, Wxh, Whh, bh = inputs = step_inputs(batch=batch, input_dim=6, hidden_dim=3, seed=10 + batch)
@@ -70,6 +70,6 @@ def test_leaves_its_inputs_unchanged(student):
     expect_unchanged(inputs, result.inputs_after, NAMES, "rnn_step")
 
 
-@pytest.mark.points(1, hint="Write the step with @ and torch.tanh; torch's built-in RNN modules and functions are off limits.")
+@pytest.mark.points(1, hint="Write the step with @ and torch.tanh; torch's built-in RNN modules and functions are off limits.", title="does not use torch's built-in RNN")
 def test_does_not_use_torch_builtin_rnn(student, student_source, forbidden):
     expect_no_forbidden_api(student_source, forbidden, lambda: student.rnn_step(*step_inputs(seed=7)))

@@ -38,7 +38,7 @@ def test_keeps_float64_inputs_in_float64(student):
     )
 
 
-@pytest.mark.points(1, hint="The fused step must equal rnn_step(x_t, h_prev, W_h[H:], W_h[:H], b_h) and torch.nn.RNNCell.")
+@pytest.mark.points(1, hint="The fused step must equal rnn_step(x_t, h_prev, W_h[H:], W_h[:H], b_h) and torch.nn.RNNCell.", title="equals the two-matmul step and torch.nn.RNNCell for batch sizes 1, 2 and 7")
 def test_equals_the_two_matmul_step_and_torch_rnncell_for_batch_sizes_1_2_and_7(student):
     for batch in (1, 2, 7):
         x, h, W_h, b_h = inputs = fused_inputs(batch=batch, input_dim=6, hidden_dim=3, seed=10 + batch)
@@ -82,6 +82,6 @@ def test_leaves_its_inputs_unchanged(student):
     expect_unchanged(inputs, result.inputs_after, NAMES, "rnn_step_fused")
 
 
-@pytest.mark.points(0.5, hint="Use torch.cat, @ and torch.tanh; torch's built-in RNN modules and functions are off limits.")
+@pytest.mark.points(0.5, hint="Use torch.cat, @ and torch.tanh; torch's built-in RNN modules and functions are off limits.", title="does not use torch's built-in RNN")
 def test_does_not_use_torch_builtin_rnn(student, student_source, forbidden):
     expect_no_forbidden_api(student_source, forbidden, lambda: student.rnn_step_fused(*fused_inputs(seed=8)))

@@ -51,11 +51,14 @@ def test_the_json_report_has_the_documented_shape(run, submission, tmp_path):
     assert report["protections"]["mode"] in ("sandbox", "fallback")
     assert (report["score"], report["max_score"]) == (12.5, 14)
     fused = report["exercises"]["rnn_step_fused"]
-    assert {"score", "max_score", "tests", "output"} <= set(fused)
+    assert {"score", "max_score", "tests", "causes", "output"} <= set(fused)
     test = next(t for t in fused["tests"] if t["status"] == "failed")
-    assert set(test) == {"name", "score", "max_score", "status", "message", "hint", "seconds", "kind"}
+    assert set(test) == {"name", "title", "score", "max_score", "status", "message", "hint", "code_hint", "seconds", "kind"}
     assert test["name"] == "test_performs_exactly_one_matrix_multiplication"
+    assert test["title"] == "performs exactly one matrix multiplication"
     assert test["kind"] == "wrong" and test["seconds"] >= 0
+    assert [cause["checks"] for cause in fused["causes"]] == [[test["name"]]]
+    assert fused["causes"][0]["message"] == test["message"] and fused["causes"][0]["points"] == test["max_score"]
 
 
 def test_fail_under_exits_1_below_the_threshold_and_0_above(run, submission):

@@ -43,6 +43,10 @@ def main():
       grade list                the exercises, their points and your last scores
       grade all --reference     grade the instructors' solutions (should be full marks)
       grade train               train your CharLSTM with your train() and sample from it
+      grade rnn_step --hint     also show the code-level hint of each failure
+      grade rnn_step -k float64 run only the checks whose names match (pytest's -k)
+      grade --failed            run only the checks that failed last time
+      grade rnn_step --watch    grade again each time you save exercises/rnn_step.py
 
     Run `grade rnn_step --help` for the grading options (--submission, --json, ...).
     Your code runs in a separate, time- and memory-limited process; the checks compare what it

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import click
 
-from autograde.formats import HIDDEN_CHECKS, percent, points, student_view, title
+from autograde.formats import HIDDEN_CHECKS, causes_of, percent, points, student_view, title
 from autograde.commands.options import (
     allow_unsandboxed_option, memory_option, require_separation, resolve_exercises, starts_engine, timeout_option,
 )
@@ -58,6 +58,18 @@ def resume_commands(token: str) -> str:
     return f"::{token}::"
 
 
+def cause_heading(exercise: dict, cause: dict) -> tuple[str, str]:
+    """A cause in two parts: the checks it cost, and their points ("every check failed", "0/7")."""
+    checks = cause["checks"]
+    if len(checks) == len(exercise["tests"]) > 1:
+        return "every check failed", f"{points(exercise['score'])}/{points(exercise['max_score'])}"
+    tests = {t["name"]: t for t in exercise["tests"]}
+    if len(checks) == 1:
+        return title(tests[checks[0]]), f"0/{points(tests[checks[0]]['max_score'])}"
+    listed = "; ".join(title(tests[check]) for check in checks)
+    return listed, f"{len(checks)} checks, {points(cause['points'])} points lost"
+
+
 def _annotation_groups(report: dict, submission: Path, workspace: Path, notebook: Path | None = None) -> list[list[str]]:
     """Per failing exercise, in order, its ``::error`` lines (an exercise whose checks all failed
     for one reason, a stub, a missing file, an import error, has one line, not one per check)."""
@@ -69,23 +81,17 @@ def _annotation_groups(report: dict, submission: Path, workspace: Path, notebook
         # A notebook's annotations are at the notebook, without a line (lines count in the rebuilt modules).
         student_file = Path(notebook) if notebook is not None else Path(submission) / f"{name}.py"
         path = Path(os.path.relpath(student_file.resolve(), Path(workspace).resolve())).as_posix()
-        if len(failed) > 1 and len({t.get("message") for t in failed}) == 1:
-            groups = [(f"{name}: every check failed ({points(exercise['score'])}/{points(exercise['max_score'])})", failed[0])]
-        else:
-            groups = [
-                (f"{name}: {'hidden checks' if t['name'] == HIDDEN_CHECKS else title(t['name'])} (0/{points(t['max_score'])})", t)
-                for t in failed
-            ]
         lines = []
-        for heading, test in groups:
-            message = test.get("message") or "this check failed"
-            if test.get("hint"):
-                message += f"\nHint: {test['hint']}"
+        for cause in causes_of(exercise):
+            message = cause["message"]
+            if cause.get("hint"):
+                message += f"\nHint: {cause['hint']}"
             properties = f"file={escape_property(path)}"
-            line = test.get("line")
+            line = cause.get("line")
             if isinstance(line, int) and notebook is None:
                 properties += f",line={line}"
-            properties += f",title={escape_property(heading)}"
+            what, cost = cause_heading(exercise, cause)
+            properties += f",title={escape_property(f'{name}: {what} ({cost})')}"
             lines.append(f"::error {properties}::{escape_data(message)}")
         per_exercise.append(lines)
     return per_exercise
@@ -180,12 +186,12 @@ def summary_markdown(report: dict, *, fail_under: float | None = None) -> str:
         if not failed and not exercise.get("output", "").strip():
             continue
         lines += ["", f"### `{name}`"]
-        for test in failed:
-            check = "hidden checks" if test["name"] == HIDDEN_CHECKS else title(test["name"])
-            text = test.get("message") or "this check failed"
-            if test.get("hint"):
-                text += f"\nHint: {test['hint']}"
-            lines += ["", f"**✗ {check}** (0/{points(test['max_score'])})", "", _fenced(text)]
+        for cause in causes_of(exercise):
+            text = cause["message"]
+            if cause.get("hint"):
+                text += f"\nHint: {cause['hint']}"
+            what, cost = cause_heading(exercise, cause)
+            lines += ["", f"**✗ {what}** ({cost})", "", _fenced(text)]
         printed = exercise.get("output", "").rstrip()
         if printed:
             lines += ["", "<details><summary>What your code printed</summary>", "", _fenced(printed[-4000:]), "", "</details>"]
@@ -270,7 +276,7 @@ def print_grouped_report(view: dict, out) -> None:
         token = secrets.token_hex(16)
         print(stop_commands(token), file=out, flush=True)
         try:
-            console.print(reports.render_exercise(exercise))
+            reports.print_one(exercise, console)
             out.flush()
         finally:
             print(resume_commands(token), file=out, flush=True)

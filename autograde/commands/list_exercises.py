@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from autograde.commands.grade import load_last_scores
+from autograde.commands.last_run import load_last_scores
 from autograde.commands.options import resolve_exercises, starts_engine
 
 

@@ -30,6 +30,8 @@ MAX_HELD_OUT_CHARS = 1 << 17
 ROW_LENGTH = 1024
 POLL_SECONDS = 0.2
 
+LOSS_PLOT = Path(".grade") / "loss.png"  # beside grade's other files, not in the repository's tree
+
 
 @dataclass(frozen=True)
 class Text:
@@ -324,8 +326,8 @@ def play(folder: Path, text: Text, settings: TrainSettings, console, errors) -> 
 @click.option("--clip", type=click.FloatRange(min=0, min_open=True), default=BUDGET["clip"], show_default=True)
 @click.option("--seed", type=int, default=BUDGET["seed"], show_default=True, help="Seeds the model's initialisation, train() and the samples.")
 @click.option(
-    "--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("loss.png"),
-    show_default=True, help="Where to save the loss curve (PNG).",
+    "--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=LOSS_PLOT,
+    show_default=True, help="Where to save the loss curve (PNG). The default is under .grade/, which git ignores.",
 )
 @click.option("--prompt", help="Text to start the samples with. [default: the held-out text's first 12 characters]")
 @click.option(

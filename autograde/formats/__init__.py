@@ -37,9 +37,25 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
-def title(test_name: str) -> str:
-    """A check's name as people read it (the same rule as ``scoring.TestResult.title``)."""
+def title_of(test_name: str) -> str:
+    """A test's name as people read it, for checks that declare no ``title=``."""
     return test_name.removeprefix("test_").replace("_", " ")
+
+
+def title(test: dict) -> str:
+    """A check as people read it: its ``title`` (declared or derived from its name when graded),
+    else derived from the name, for reports from before that field."""
+    if test.get("title"):
+        return test["title"]
+    return "hidden checks" if test["name"] == HIDDEN_CHECKS else title_of(test["name"])
+
+
+def causes_of(exercise: dict) -> list[dict]:
+    """The exercise's causes (``grading.causes``): as recorded, else grouped from its checks."""
+    from autograde.grading import causes
+
+    recorded = exercise.get("causes")
+    return recorded if isinstance(recorded, list) else causes.group(exercise.get("tests", []))
 
 
 def percent(report: dict) -> float:
@@ -65,6 +81,7 @@ def hidden_summary(tests: list[dict]) -> dict | None:
     )
     return {
         "name": HIDDEN_CHECKS,
+        "title": "hidden checks",
         "seconds": round(sum(finite(t.get("seconds")) for t in hidden), 3),
         "score": sum(t["score"] for t in hidden),
         "max_score": sum(t["max_score"] for t in hidden),
@@ -81,6 +98,8 @@ def student_view(report):
 
     Scores and totals are unchanged; names, messages and hints of hidden checks are gone.
     """
+    from autograde.grading import causes
+
     data = as_json(report)
     exercises = {}
     for name, exercise in data["exercises"].items():
@@ -88,7 +107,7 @@ def student_view(report):
         summary = hidden_summary(exercise["tests"])
         if summary is not None:
             tests.append(summary)
-        exercises[name] = dict(exercise, tests=tests)
+        exercises[name] = dict(exercise, tests=tests, causes=causes.group(tests))
     view = dict(data, exercises=exercises)
     return view if isinstance(report, dict) else from_json(view)
 
@@ -107,6 +126,7 @@ def from_json(data: dict):
                         message=t.get("message", ""), hint=t.get("hint", ""), visibility=t.get("visibility", VISIBLE),
                         mistake=t.get("mistake"), mistake_name=t.get("mistake_name"), line=t.get("line"),
                         kind=t.get("kind"), seconds=finite(t.get("seconds")), measurements=list(t.get("measurements") or []),
+                        code_hint=t.get("code_hint", ""), title=title(t), error_type=t.get("error_type"),
                     )
                     for t in exercise["tests"]
                 ],

@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 
 from autograde.formats import (
-    VISIBLE, clean_text, finite, hidden_summary, points, title, write_atomically,
+    VISIBLE, causes_of, clean_text, finite, hidden_summary, points, title, write_atomically,
 )
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -39,13 +39,19 @@ ORDERS = ("asc", "desc")
 TEST_FIELDS = {"name", "score", "max_score", "status", "output", "tags", "visibility", "number", *TEST_AS_TEXT}
 
 
-def _test_output(test: dict) -> str:
-    if test["status"] == "passed":
-        return ""
-    text = test.get("message") or "this check failed"
-    if test.get("hint"):
-        text += f"\nHint: {test['hint']}"
-    return text
+def _outputs(exercise_name: str, exercise: dict) -> dict[str, str]:
+    """Each failed check's output, one diagnosis per cause (``grading.causes``): the first check a
+    cause cost says it, with the hint; the others point to it (a cause never spans visibilities,
+    so the check pointed to is one the student may see whenever the pointing one is)."""
+    tests = {t["name"]: t for t in exercise["tests"]}
+    outputs = {}
+    for cause in causes_of(exercise):
+        first, *others = cause["checks"]
+        text = tests[first].get("message") or "this check failed"
+        outputs[first] = text + (f"\nHint: {cause['hint']}" if cause.get("hint") else "")
+        for name in others:
+            outputs[name] = f'Same cause as "{exercise_name}: {title(tests[first])}": its output says what to fix.'
+    return outputs
 
 
 def results(report: dict, *, execution_time: float | None = None) -> dict:
@@ -66,13 +72,14 @@ def results(report: dict, *, execution_time: float | None = None) -> dict:
         lines = [f"Total: {points(report['score'])}/{points(report['max_score'])}"]
     tests = []
     for number, (name, exercise) in enumerate(report["exercises"].items(), start=1):
+        outputs = _outputs(name, exercise)
         for index, test in enumerate(exercise["tests"], start=1):
             tests.append({
-                "name": f"{name}: {title(test['name'])}",
+                "name": f"{name}: {title(test)}",
                 "score": test["score"],
                 "max_score": test["max_score"],
                 "status": "passed" if test["status"] == "passed" else "failed",
-                "output": _test_output(test),
+                "output": outputs.get(test["name"], ""),
                 "tags": [name],
                 "visibility": test.get("visibility", VISIBLE),
                 "number": f"{number}.{index}",

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from html import escape as _escape
 from urllib.parse import quote
 
-from autograde.formats import HIDDEN_CHECKS, charts, percent, points, title
+from autograde.formats import causes_of, charts, percent, points, title
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; padding: 0 1rem; }
@@ -47,20 +47,7 @@ def _page(heading: str, body: list[str]) -> str:
     )
 
 
-def _check_title(test: dict) -> str:
-    return "hidden checks" if test["name"] == HIDDEN_CHECKS else title(test["name"])
-
-
 # -- one submission ---------------------------------------------------------------------------
-
-
-def _causes(failed: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Failed checks grouped by their message, in order: one stub's "not implemented yet" is one
-    cause, shown once with the checks it failed, as the terminal folds it."""
-    groups: dict[str, list[dict]] = {}
-    for test in failed:
-        groups.setdefault(test.get("message") or "this check failed", []).append(test)
-    return list(groups.items())
 
 
 def render_submission(report: dict, *, heading: str = "Grading report") -> str:
@@ -77,28 +64,28 @@ def render_submission(report: dict, *, heading: str = "Grading report") -> str:
         ))
     for name, exercise in report["exercises"].items():
         body.append(f'<h2 id="{escape(name)}">{escape(name)} &nbsp;{points(exercise["score"])}/{points(exercise["max_score"])}</h2>')
-        failed = [t for t in exercise["tests"] if t["status"] != "passed"]
-        causes = _causes(failed)
-        if exercise["tests"] and len(failed) == len(exercise["tests"]) > 1 and len(causes) == 1:
-            body.append(f'<p class="failed">✗ every check failed ({len(failed)} checks):</p>')
-            body.append(f"<pre>{escape(causes[0][0])}</pre>")
+        causes = causes_of(exercise)
+        if len(causes) == 1 and len(causes[0]["checks"]) == len(exercise["tests"]) > 1:
+            body.append(f'<p class="failed">✗ every check failed ({len(exercise["tests"])} checks):</p>')
+            body.append(f"<pre>{escape(causes[0]['message'])}</pre>")
         else:
             body.append("<table><tr><th></th><th>check</th><th class=\"num\">points</th></tr>")
             for test in exercise["tests"]:
                 passed = test["status"] == "passed"
                 mark = '<span class="passed">✓</span>' if passed else '<span class="failed">✗</span>'
                 body.append(
-                    f"<tr><td>{mark}</td><td>{escape(_check_title(test))}</td>"
+                    f"<tr><td>{mark}</td><td>{escape(title(test))}</td>"
                     f'<td class="num">{points(test["score"])}/{points(test["max_score"])}</td></tr>'
                 )
             body.append("</table>")
-            for message, tests in causes:
-                names = ", ".join(_check_title(t) for t in tests)
-                body.append(f'<h3 class="failed">✗ {escape(names)}</h3>')
-                body.append(f"<pre>{escape(message)}</pre>")
-                hints = list(dict.fromkeys(t["hint"] for t in tests if t.get("hint")))
-                for hint in hints:
-                    body.append(f'<p class="hint"><b>Hint:</b> {escape(hint)}</p>')
+            titles = {t["name"]: title(t) for t in exercise["tests"]}
+            for cause in causes:
+                names = "; ".join(titles.get(check, check) for check in cause["checks"])
+                count = f" ({len(cause['checks'])} checks)" if len(cause["checks"]) > 1 else ""
+                body.append(f'<h3 class="failed">✗ {escape(names)}{count}</h3>')
+                body.append(f"<pre>{escape(cause['message'])}</pre>")
+                if cause.get("hint"):
+                    body.append(f'<p class="hint"><b>Hint:</b> {escape(cause["hint"])}</p>')
         printed = exercise.get("output", "").rstrip()
         if printed:
             body.append('<p class="muted">Your code printed:</p>')
@@ -172,7 +159,7 @@ def class_statistics(rows: list[dict], exercise_max: dict[str, float]) -> dict:
                     label = test.get("hint") or ""
                 entry = mistakes.setdefault(cause, {"exercise": name, "reason": label, "students": set(), "checks": {}})
                 entry["students"].add(student)
-                entry["checks"][title(test["name"])] = None
+                entry["checks"][title(test)] = None
                 messages[(name, _general(test.get("message", "")))].add(student)
     slowest = sorted((r for r in graded if r.get("seconds") is not None), key=lambda r: -r["seconds"])[:10]
     ranked = sorted(mistakes.values(), key=lambda e: (-len(e["students"]), e["exercise"], e["reason"]))
@@ -255,14 +242,14 @@ def render_class(
         body.append(
             charts.horizontal_bars(
                 "test-failure-rate", "Submissions failing each check (the 20 most failed), stubs and unimportable files included",
-                [(f"{ex}: {title(name)}", failed / total, f"{failed} of {total} failed") for (ex, name), failed, total in failing[:20]],
+                [(f"{ex}: {title({'name': name})}", failed / total, f"{failed} of {total} failed") for (ex, name), failed, total in failing[:20]],
                 x_label="share of graded submissions", bad=True,
             )
         )
         body.append('<table><tr><th>exercise</th><th>check</th><th class="num">failed</th><th></th></tr>')
         for (exercise, name), failed, total in failing:
             body.append(
-                f"<tr><td>{escape(exercise)}</td><td>{escape(title(name))}</td><td class=\"num\">{failed} of {total}</td>"
+                f"<tr><td>{escape(exercise)}</td><td>{escape(title({'name': name}))}</td><td class=\"num\">{failed} of {total}</td>"
                 f"<td>{charts.inline_bar(failed / total, bad=True)}</td></tr>"
             )
         body.append("</table>")

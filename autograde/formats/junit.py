@@ -23,7 +23,7 @@ import socket
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
-from autograde.formats import HIDDEN_CHECKS, clean_text, finite, points, title
+from autograde.formats import clean_text, finite, points, title
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 CRASHES = ("exception", "timeout", "runner_crash", "grader_error")  # plugin.CRASHES, without importing the engine
@@ -41,10 +41,6 @@ def xml_text(text) -> str:
 def seconds(value) -> str:
     """A time the schema's SUREFIRE_TIME accepts: digits, at most three decimals."""
     return f"{max(finite(value), 0.0):.3f}"
-
-
-def check_name(test: dict) -> str:
-    return "hidden checks" if test["name"] == HIDDEN_CHECKS else title(test["name"])
 
 
 def is_crash(test: dict) -> bool:
@@ -70,12 +66,12 @@ def render(report: dict, *, name: str = "rnn-autograder", timestamp: datetime | 
         properties = ET.SubElement(suite, "properties")
         values = {"score": points(exercise["score"]), "max_score": points(exercise["max_score"])}
         for test in tests:
-            values[f"points: {check_name(test)}"] = f"{points(finite(test['score']))}/{points(finite(test['max_score']))}"
+            values[f"points: {title(test)}"] = f"{points(finite(test['score']))}/{points(finite(test['max_score']))}"
         for key, value in values.items():
             ET.SubElement(properties, "property", name=xml_text(key), value=xml_text(value))
         for test in tests:
             case = ET.SubElement(
-                suite, "testcase", classname=exercise_name, name=xml_text(check_name(test)), time=seconds(test.get("seconds")),
+                suite, "testcase", classname=exercise_name, name=xml_text(title(test)), time=seconds(test.get("seconds")),
             )
             if test["status"] != "passed":
                 message = test.get("message") or "this check failed"

@@ -23,6 +23,13 @@ class Options:
     memory_bytes: int = DEFAULT_MEMORY_BYTES
     extra_graders: Path | None = None  # instructor-only suites, test_<exercise>.py (hidden by default)
     restricted: bool = True  # False runs submissions without the submission policy: for tests of the walls beneath it
+    keyword: str | None = None  # run only the checks matching this pytest -k expression
+    only: frozenset[tuple[str, str]] | None = None  # run only these (exercise, check name) pairs; see plugin.Settings
+
+    @property
+    def selects(self) -> bool:
+        """Whether only some checks run (the report then holds only those)."""
+        return self.keyword is not None or self.only is not None
 
 
 def start() -> None:
@@ -54,7 +61,7 @@ def _plugin_autoload_disabled():
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
 
 
-def _run_pytest(exercises: list[str], plugin, extra_args: list[str], extra_graders: Path | None = None):
+def _run_pytest(exercises: list[str], plugin, extra_args: list[str], extra_graders: Path | None = None, selects: bool = False):
     """Run the grader suites of ``exercises`` in this process; returns pytest-json-report's report."""
     import pytest
     from pytest_jsonreport.plugin import JSONReport
@@ -92,7 +99,8 @@ def _run_pytest(exercises: list[str], plugin, extra_args: list[str], extra_grade
     if plugin.defects:
         raise GraderBroken("; ".join(plugin.defects))
     broken = [c["nodeid"] for c in (results.report or {}).get("collectors", []) if c.get("outcome") == "failed"]
-    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or broken:
+    ran = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) + ((pytest.ExitCode.NO_TESTS_COLLECTED,) if selects else ())
+    if exit_code not in ran or broken:
         raise GraderBroken(
             f"the grader suites could not run (pytest exit code {int(exit_code)}): {noise.getvalue()[-2000:]}"
         )
@@ -123,10 +131,12 @@ def grade(submission_dir: Path, exercises: list[str], options: Options = Options
     from autograde.grading.plugin import GradingPlugin, Settings
 
     plugin = GradingPlugin(
-        Path(submission_dir), launcher or default_launcher(), Settings(options.timeout, options.memory_bytes, options.extra_graders, progress, options.restricted)
+        Path(submission_dir), launcher or default_launcher(),
+        Settings(options.timeout, options.memory_bytes, options.extra_graders, progress, options.restricted, options.only),
     )
     course.resolve_exercises_to_reference()
-    report = _run_pytest(exercises, plugin, [], options.extra_graders)
+    keyword = ["-k", options.keyword] if options.keyword is not None else []
+    report = _run_pytest(exercises, plugin, keyword, options.extra_graders, options.selects)
     result = scoring.score(report, plugin.planned, exercises, plugin.outputs)
     result.protections = plugin.launcher.protections.to_json()
     return result

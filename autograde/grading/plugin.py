@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from autograde.formats import HIDDEN_CHECKS, title_of
 from autograde.grading import course
 from autograde.sandbox import wire
 from autograde.grading.checks import CheckFailed
@@ -34,6 +35,9 @@ class Settings:
     extra_graders: Path | None = None  # tests collected from there default to "hidden"
     progress: Callable[[str, int, int], None] | None = None  # (exercise, checks done, checks in all)
     restricted: bool = True  # see engine.Options
+    # Only these (exercise, check name) pairs run; the name HIDDEN_CHECKS stands for every
+    # non-visible check of its exercise (students know them only by that line). None: all.
+    only: frozenset[tuple[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,12 @@ class PlannedTest:
     points: float
     hint: str
     visibility: str = "visible"  # one of VISIBILITIES: who may see this check's name and message
+    code_hint: str = ""  # a code-level hint, shown only when the student asks (``grade --hint``)
+    title: str = ""  # the check as people read it: declared with ``title=``, else from the test's name
+
+    def __post_init__(self):
+        if not self.title:
+            object.__setattr__(self, "title", title_of(self.name))
 
 
 def exercise_of(path: Path) -> str:
@@ -99,8 +109,9 @@ class GradingPlugin:
     def pytest_configure(self, config):
         config.addinivalue_line(
             "markers",
-            "points(n, hint, visibility='visible'): what a grader test is worth, a hint shown when it fails, "
-            "and who may see it (visible, hidden, after_due_date, after_published)",
+            "points(n, hint, code_hint='', title='', visibility='visible'): what a grader test is worth, a short "
+            "hint shown when it fails, a code-level hint shown on request, a title where the test's name cannot "
+            "carry punctuation, and who may see it (visible, hidden, after_due_date, after_published)",
         )
 
     def module_visibility(self, module, path: Path) -> str:
@@ -130,7 +141,25 @@ class GradingPlugin:
                 points=float(marker.args[0]),
                 hint=marker.kwargs["hint"],
                 visibility=visibility,
+                code_hint=marker.kwargs.get("code_hint") or "",
+                title=marker.kwargs.get("title") or "",
             )
+        if self.settings.only is not None:
+            dropped = [item for item in items if not self._chosen(self.planned.get(item.nodeid))]
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+                items[:] = [item for item in items if item not in dropped]
+
+    def _chosen(self, plan: PlannedTest | None) -> bool:
+        if plan is None:
+            return True  # a defect: reported as such, whatever was asked for
+        name = plan.name if plan.visibility == "visible" else HIDDEN_CHECKS
+        return (plan.exercise, name) in self.settings.only
+
+    def pytest_deselected(self, items):
+        """Checks left out (``-k``, ``--failed``) are not in the report, rather than scoring zero."""
+        for item in items:
+            self.planned.pop(item.nodeid, None)
 
     @pytest.fixture(scope="module")
     def student(self, request):
@@ -185,7 +214,8 @@ class GradingPlugin:
         error = call.excinfo.value
         status, message = message_for(error)
         return {"status": status, "message": message, "kind": kind_of(error), "mistake": getattr(error, "mistake", None),
-                "mistake_name": getattr(error, "mistake_name", None), "line": getattr(error, "line", None)}
+                "mistake_name": getattr(error, "mistake_name", None), "line": getattr(error, "line", None),
+                "error_type": getattr(error, "error_type", None)}
 
     @pytest.fixture
     def measure(self, request):

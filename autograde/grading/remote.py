@@ -24,6 +24,20 @@ from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, MA
 
 START_TIMEOUT = 20.0
 MAX_OUTPUT_BYTES = 16 << 10
+WHERE_AT = 0.9  # the share of a call's timeout after which the runner says which line it is on
+MAX_WHERE_CODE = 200  # characters of that line quoted in the timeout's message
+
+
+def where_of(frame: dict) -> dict | None:
+    """The line a runner said its call was running (``runner.WhereReporter``), checked and cut:
+    explanatory text from the untrusted side, shown with a timeout and never scored."""
+    where = frame.get("where") if frame.get("note") == "where" else None
+    if not isinstance(where, dict):
+        return None
+    line, code = where.get("line"), where.get("code")
+    if type(line) is not int or not 0 < line < 1_000_000 or not isinstance(code, str):
+        return None
+    return {"line": line, "code": code[:MAX_WHERE_CODE]}
 
 
 class StudentProblem(Exception):
@@ -173,15 +187,16 @@ class RemoteExercise:
             obj, method = target
             request = {"op": "call", "handle": obj._handle.id, "name": method}
             what = f"{obj.type_name}.{method}()" if method != "__call__" else f"{obj.type_name}(...)"
+        limit = timeout or self.timeout
         request.update(
             args=list(args), kwargs=kwargs or {}, inputs_after=inputs_after,
-            backward=backward, count_ops=count_ops,
+            backward=backward, count_ops=count_ops, where_after=round(WHERE_AT * limit, 3),
         )
         request["args"] = self._unbind(request["args"])
         request["kwargs"] = self._unbind(request["kwargs"])
         self.served.counting, self.served.matmuls = count_ops, 0
         try:
-            reply = self._exchange(request, timeout or self.timeout, what, max_reply_bytes)
+            reply = self._exchange(request, limit, what, max_reply_bytes)
         finally:
             self.served.counting = False
         matmuls = reply.get("matmuls")
@@ -321,6 +336,7 @@ class RemoteExercise:
         runner = self.runner
         deadline = time.monotonic() + timeout
         buffer = bytearray()
+        where = None
         while True:
             try:
                 total = wire.frame_length(buffer, max_reply_bytes)
@@ -336,16 +352,20 @@ class RemoteExercise:
                 if is_request(frame):
                     self._send_answer(frame, deadline)
                     continue
+                if isinstance(frame, dict) and frame.get("note") == "where":
+                    where = where_of(frame) or where
+                    continue
                 if not isinstance(frame, dict):
                     raise wire.WireError("reply is not a dict")
                 return frame
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._stop_runner()
+                running = f"; it was running line {where['line']} of {self.exercise}.py: {where['code']}" if where else ""
                 self.sticky_problem = StudentTimeout(
-                    f"{what} did not finish within {timeout:g} s: look for an endless loop "
-                    "(the remaining checks of this exercise were not run)"
-                )
+                    f"{what} did not finish within {timeout:g} s{running}\nLook for an endless loop "
+                    "(the remaining checks of this exercise were not run)."
+                ).at(where)
                 raise self.sticky_problem
             ready, _, _ = select.select([runner.sock, runner.output_fd], [], [], remaining)
             if runner.output_fd in ready:

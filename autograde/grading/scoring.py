@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autograde.grading import student_text
+from autograde.formats import title_of
+from autograde.grading import causes, student_text
 from autograde.grading.plugin import PlannedTest
 
 
@@ -31,10 +32,12 @@ class TestResult:
     kind: str | None = None  # why it failed: one of plugin.KINDS (None when it passed)
     seconds: float = 0.0  # how long the check ran: setup, call and teardown
     measurements: list[dict] = field(default_factory=list)  # {"name", "value", "order"} the checker measured
+    code_hint: str = ""  # the code-level hint, shown only on request
+    title: str = ""  # as people read it: the declared title, else derived from the name
+    error_type: str | None = None  # the exception's type, when the submission's code raised one
 
-    @property
-    def title(self) -> str:
-        return self.name.removeprefix("test_").replace("_", " ")
+    def __post_init__(self):
+        self.title = self.title or title_of(self.name)
 
 
 @dataclass
@@ -51,6 +54,10 @@ class ExerciseResult:
     @property
     def max_score(self) -> float:
         return sum(t.max_score for t in self.tests)
+
+    def causes(self) -> list[dict]:
+        """Its failed checks grouped by cause (``grading.causes``), as the JSON report lists them."""
+        return causes.group([_test_json(t) for t in self.tests])
 
 
 @dataclass
@@ -79,23 +86,8 @@ class GradeReport:
                 name: {
                     "score": exercise.score,
                     "max_score": exercise.max_score,
-                    "tests": [
-                        {
-                            "name": t.name,
-                            "score": t.score,
-                            "max_score": t.max_score,
-                            "status": "passed" if t.status == "passed" else "failed",
-                            "message": t.message,
-                            "hint": t.hint if t.status != "passed" else "",
-                            **({"visibility": t.visibility} if t.visibility != "visible" else {}),
-                            **({"mistake": t.mistake, "mistake_name": t.mistake_name} if t.mistake else {}),
-                            **({"line": t.line} if t.line is not None else {}),
-                            **({"kind": t.kind} if t.kind and t.status != "passed" else {}),
-                            "seconds": round(t.seconds, 3),
-                            **({"measurements": t.measurements} if t.measurements else {}),
-                        }
-                        for t in exercise.tests
-                    ],
+                    "tests": [_test_json(t) for t in exercise.tests],
+                    "causes": exercise.causes(),
                     "output": exercise.output,
                     "seconds": round(exercise.seconds, 3),
                 }
@@ -103,6 +95,27 @@ class GradeReport:
             },
             **({"protections": self.protections} if self.protections else {}),
         }
+
+
+def _test_json(t: TestResult) -> dict:
+    failed = t.status != "passed"
+    return {
+        "name": t.name,
+        "title": t.title,
+        "score": t.score,
+        "max_score": t.max_score,
+        "status": "failed" if failed else "passed",
+        "message": t.message,
+        "hint": t.hint if failed else "",
+        "code_hint": t.code_hint if failed else "",
+        **({"visibility": t.visibility} if t.visibility != "visible" else {}),
+        **({"mistake": t.mistake, "mistake_name": t.mistake_name} if t.mistake else {}),
+        **({"line": t.line} if t.line is not None else {}),
+        **({"kind": t.kind} if t.kind and failed else {}),
+        **({"error_type": t.error_type} if t.error_type and failed else {}),
+        "seconds": round(t.seconds, 3),
+        **({"measurements": t.measurements} if t.measurements else {}),
+    }
 
 
 def _seconds(outcome: dict | None) -> float:
@@ -160,7 +173,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
         exercise_result = report.exercises.setdefault(plan.exercise, ExerciseResult(plan.exercise))
         exercise_result.seconds += _duration(outcome)
         metadata = (outcome or {}).get("metadata") or {}
-        mistake = mistake_name = line = kind = None
+        mistake = mistake_name = line = kind = error_type = None
         if outcome is None:
             status, message, kind = "error", "this check did not run", "grader_error"
         elif outcome.get("outcome") == "passed":
@@ -169,6 +182,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
             status = metadata.get("status", "failed")
             message = metadata.get("message") or f"this check ended as {outcome.get('outcome')}"
             mistake, mistake_name, line = metadata.get("mistake"), metadata.get("mistake_name"), metadata.get("line")
+            error_type = metadata.get("error_type") if isinstance(metadata.get("error_type"), str) else None
             kind = metadata.get("kind") or ("grader_error" if status == "error" else "wrong")
         exercise_result.tests.append(
             TestResult(
@@ -185,6 +199,9 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
                 kind=kind,
                 seconds=_seconds(outcome),
                 measurements=_measurements(metadata),
+                code_hint=plan.code_hint,
+                title=plan.title,
+                error_type=student_text.message(error_type) if error_type else None,
             )
         )
     _fit(report)

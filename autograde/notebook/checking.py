@@ -53,6 +53,7 @@ class CheckResult:
     error: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    code_hints: bool = False  # show each failure's code-level hint too (``check(..., hint=True)``)
 
     @property
     def score(self) -> float:
@@ -75,7 +76,7 @@ class CheckResult:
         console = Console(
             file=buffer, width=100, color_system=None, highlight=False, force_terminal=False, force_jupyter=False, emoji=False
         )
-        terminal.print_report(formats.from_json(self.report), console)
+        terminal.print_report(formats.from_json(self.report), console, code_hints=self.code_hints)
         text = "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines())
         return text + f"\n({self.seconds:.1f} s. {PRACTICE})"
 
@@ -85,7 +86,7 @@ class CheckResult:
     def _repr_html_(self) -> str:
         if self.report is None:
             return f'<div style="color:#b00020"><b>check could not grade:</b> <span style="white-space:pre-wrap">{html.escape(self.error or "")}</span></div>'
-        return render_html(self.report, self.seconds)
+        return render_html(self.report, self.seconds, code_hints=self.code_hints)
 
 
 # -- the HTML table ---------------------------------------------------------------------------------
@@ -98,17 +99,34 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def _details(message: str, hint: str) -> str:
+def _details(message: str, hint: str, code_hints: list[str] = ()) -> str:
     text = f'<div style="color:#b00020;white-space:pre-wrap">{html.escape(message)}</div>' if message else ""
     if hint:
         text += f'<div style="color:#00695c;white-space:pre-wrap"><b>Hint:</b> {html.escape(hint)}</div>'
+    for code_hint in code_hints:
+        text += f'<div style="color:#00695c;white-space:pre-wrap"><b>Code hint:</b> {html.escape(code_hint)}</div>'
     return text
 
 
-def render_html(report: dict, seconds: float = 0.0) -> str:
-    """One table row per check (✓/✗, name, points), failures with their message and hint; an
-    exercise whose checks all failed for one reason says it once, as the terminal report does."""
-    from autograde.formats import HIDDEN_CHECKS, title
+def _explained(exercise: dict, code_hints: bool) -> dict[str, str]:
+    """Each failed check's details, one diagnosis per cause: its first check says it, the others
+    point there."""
+    from autograde.formats import causes_of, title
+
+    tests = {t["name"]: t for t in exercise["tests"]}
+    explained = {}
+    for cause in causes_of(exercise):
+        first, *others = cause["checks"]
+        explained[first] = _details(cause["message"], cause.get("hint", ""), cause.get("code_hints", []) if code_hints else [])
+        for name in others:
+            explained[name] = f'<div style="color:#b00020">same cause as “{html.escape(title(tests[first]))}”</div>'
+    return explained
+
+
+def render_html(report: dict, seconds: float = 0.0, *, code_hints: bool = False) -> str:
+    """One table row per check (✓/✗, name, points), one diagnosis per cause; an exercise whose
+    checks all failed for one reason says it once, as the terminal report does."""
+    from autograde.formats import title
 
     rows = []
     for name, exercise in report["exercises"].items():
@@ -126,10 +144,11 @@ def render_html(report: dict, seconds: float = 0.0) -> str:
                 f'<td {_RIGHT}>0/{_points(exercise["max_score"])}</td></tr>'
             )
         else:
+            explained = _explained(exercise, code_hints)
             for test in tests:
                 passed = test["status"] == "passed"
-                label = "hidden checks" if test["name"] == HIDDEN_CHECKS else title(test["name"])
-                extra = "" if passed else _details(test.get("message", ""), test.get("hint", ""))
+                label = title(test)
+                extra = explained.get(test["name"], "")
                 rows.append(
                     f'<tr><td {_CELL}>{"✓" if passed else "✗"}</td><td {_CELL}>{html.escape(label)}{extra}</td>'
                     f'<td {_RIGHT}>{_points(test["score"])}/{_points(test["max_score"])}</td></tr>'
@@ -184,18 +203,20 @@ def in_notebook_terms(report: dict) -> dict:
     """The report with "fill in exercises/rnn_step.py" (what ``grade`` tells a folder's owner)
     said as "fill in the rnn_step cell of this notebook"."""
     for name, exercise in report.get("exercises", {}).items():
-        for test in exercise.get("tests", []):
-            if isinstance(test.get("message"), str):
-                test["message"] = test["message"].replace(f"exercises/{name}.py", f"the {name} cell of this notebook")
+        for item in [*exercise.get("tests", []), *exercise.get("causes", [])]:
+            if isinstance(item.get("message"), str):
+                item["message"] = item["message"].replace(f"exercises/{name}.py", f"the {name} cell of this notebook")
     return report
 
 
-def check(*exercises: str, notebook: str | os.PathLike | None = None, timeout: float | None = None) -> CheckResult:
+def check(
+    *exercises: str, notebook: str | os.PathLike | None = None, timeout: float | None = None, hint: bool = False
+) -> CheckResult:
     """Grade ``exercises`` (every one if none is named) as this notebook defines them now.
 
     ``notebook``: a saved .ipynb to read instead of the kernel's history; ``timeout``: seconds
-    each call of your code may take (``grade --timeout``). Returns a CheckResult, which Jupyter
-    shows as a table.
+    each call of your code may take (``grade --timeout``); ``hint``: also show the code-level
+    hint of each failure (``grade --hint``). Returns a CheckResult, which Jupyter shows as a table.
     """
     from autograde.errors import BadSubmission
     from autograde.grading import course, intake, notebook_intake
@@ -229,4 +250,4 @@ def check(*exercises: str, notebook: str | os.PathLike | None = None, timeout: f
             return CheckResult(names, error=f"the grader stopped with status {done.returncode}: {why}", seconds=seconds)
         report = in_notebook_terms(json.loads(report_path.read_text(encoding="utf-8")))
     notes = [note for module in modules.values() for note in module.notes]
-    return CheckResult(names, report=report, seconds=seconds, notes=notes)
+    return CheckResult(names, report=report, seconds=seconds, notes=notes, code_hints=hint)

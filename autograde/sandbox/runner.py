@@ -14,6 +14,7 @@ import linecache
 import os
 import socket
 import sys
+import threading
 import traceback
 import types
 from pathlib import Path
@@ -75,6 +76,57 @@ def flatten_tensors(value: Any) -> list[torch.Tensor]:
     return []
 
 
+class SharedChannel:
+    """The runner's socket to the checker, whose frames may be sent from two threads (the main
+    thread's replies and served requests, and a ``WhereReporter``): one whole frame at a time."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.lock = threading.Lock()
+
+    def sendall(self, data: bytes) -> None:
+        with self.lock:
+            self.sock.sendall(data)
+
+    def recv(self, size: int) -> bytes:
+        return self.sock.recv(size)
+
+
+class WhereReporter:
+    """Shortly before a call's time runs out, tells the checker which line of the student's file
+    the call is running, so that a timeout can name it ("line 12: while True:").
+
+    It is a note from the untrusted side: the checker bounds it, shows it only to explain a
+    timeout, and never scores it.
+    """
+
+    def __init__(self, channel: SharedChannel, student_file: str | None, after: float):
+        self.channel = channel
+        self.student_file = student_file
+        self.main = threading.main_thread().ident
+        self.timer = threading.Timer(after, self.report)
+        self.timer.daemon = True
+
+    def __enter__(self) -> WhereReporter:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.timer.cancel()
+        self.timer.join()  # a report under way is sent before the call's reply, never after
+
+    def report(self) -> None:
+        frame = sys._current_frames().get(self.main)
+        while frame is not None and frame.f_code.co_filename != self.student_file:
+            frame = frame.f_back
+        if frame is None:
+            return
+        line = frame.f_lineno
+        code = linecache.getline(self.student_file, line).strip()[:MAX_MESSAGE_CHARS]
+        with contextlib.suppress(Exception):
+            self.channel.sendall(wire.encode({"note": "where", "where": {"line": line, "code": code}}))
+
+
 class NoGradientPath(Exception):
     """The result cannot carry gradients back: reported as a finding, not as the student's raise."""
 
@@ -82,8 +134,9 @@ class NoGradientPath(Exception):
 class Runner:
     """Holds the loaded submission module and the objects it returned, and serves requests."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, channel: SharedChannel | None = None):
         self.config = config
+        self.channel = channel
         self.module: types.ModuleType | None = None
         self.load_error: dict | None = None
         self.handles: dict[int, Any] = {}
@@ -140,7 +193,7 @@ class Runner:
         kwargs = {k: self.from_wire(v) for k, v in request.get("kwargs", {}).items()}
         counter = OpCounter() if request.get("count_ops") else None
         cotangents = request.get("backward")
-        with self.guard or contextlib.nullcontext():
+        with self.where_reporter(request.get("where_after")), self.guard or contextlib.nullcontext():
             with counter or contextlib.nullcontext():
                 result = func(*args, **kwargs)
             if cotangents is not None:
@@ -158,6 +211,11 @@ class Runner:
             reply["op_counts"] = dict(counter.counts)
             reply["matmuls"] = counter.matmuls()
         return reply
+
+    def where_reporter(self, after) -> WhereReporter | contextlib.nullcontext:
+        if self.channel is None or type(after) not in (int, float) or not 0 < after < 1e6:
+            return contextlib.nullcontext()
+        return WhereReporter(self.channel, self.config.get("module_path"), after)
 
     @staticmethod
     def backward(result: Any, cotangents: list) -> None:
@@ -210,7 +268,7 @@ def warm_up() -> None:
     sys.modules.pop("exercises.warm_up", None)
 
 
-def send_reply(sock: socket.socket, reply: dict) -> None:
+def send_reply(sock: socket.socket | SharedChannel, reply: dict) -> None:
     try:
         frame = wire.encode(reply)
     except wire.WireError as error:
@@ -221,18 +279,19 @@ def send_reply(sock: socket.socket, reply: dict) -> None:
 def serve(sock: socket.socket, config: dict) -> None:
     """Answer requests until the checker hangs up. Runs in the runner process."""
     torch.set_num_threads(1)
-    standins.connect(sock)  # served calls of exercises.X ask the checker on this socket
-    runner = Runner(config)
-    send_reply(sock, runner.load())
+    channel = SharedChannel(sock)
+    standins.connect(channel)  # served calls of exercises.X ask the checker on this socket
+    runner = Runner(config, channel)
+    send_reply(channel, runner.load())
     while True:
-        request = wire.read_frame(sock)
+        request = wire.read_frame(channel)
         if request is None:
             return
         reply = runner.handle(request)
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
-        send_reply(sock, reply)
+        send_reply(channel, reply)
 
 
 def run_child(sock: socket.socket, output_fd: int, config: dict, limits: dict, workdir: Path) -> None:
