@@ -142,16 +142,6 @@ def _line(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _duration(outcome: dict | None) -> float:
-    """Wall-clock seconds pytest-json-report measured for a test's setup, call and teardown."""
-    total = 0.0
-    for stage in ("setup", "call", "teardown"):
-        value = ((outcome or {}).get(stage) or {}).get("duration")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-            total += float(value)
-    return total
-
-
 def _fit(report: GradeReport) -> None:
     """Cut the report's student text to ``MAX_REPORT_TEXT_CHARS`` in all, the longest first."""
     exercises = list(report.exercises.values())
@@ -171,7 +161,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
     for nodeid, plan in planned.items():
         outcome = outcomes.get(nodeid)
         exercise_result = report.exercises.setdefault(plan.exercise, ExerciseResult(plan.exercise))
-        exercise_result.seconds += _duration(outcome)
+        exercise_result.seconds += _seconds(outcome)
         metadata = (outcome or {}).get("metadata") or {}
         mistake = mistake_name = line = kind = error_type = None
         if outcome is None:
