@@ -7,12 +7,15 @@ whose text is the message shown, never a traceback.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 
-from autograde.grading.mistakes import Mistake, identify
+from autograde.grading.mistakes import (
+    CHANGES_DTYPE, CUTS_AUTOGRAD, FORBIDDEN_API, MODIFIES_INPUT, NUMPY_ROUND_TRIP, Mistake, identify,
+)
 
 TOLERANCES = {
     torch.float16: (1e-2, 1e-3),
@@ -40,13 +43,17 @@ class CheckFailed(AssertionError):
 
 def fail(
     message: str, *, mistakes: Sequence[Mistake] = (), actual: Any = None, args: Sequence = (),
-    kwargs: dict | None = None, expected: Any = None,
+    kwargs: dict | None = None, expected: Any = None, mistake: Mistake | None = None,
 ):
-    """Fail with ``message``, naming the catalogued mistake that reproduces ``actual``, if any."""
+    """Fail with ``message``, naming the catalogued mistake that reproduces ``actual``, if any.
+
+    ``mistake``: one the check observed directly; ``message`` already says it, so it travels
+    as the field only.
+    """
     known = identify(actual, mistakes, args, kwargs, expected) if mistakes else None
     if known is not None:
         message = f"{message}\n{known.describe()}"
-    raise CheckFailed(message, mistake=known)
+    raise CheckFailed(message, mistake=known or mistake)
 
 
 def expect_tensor(value: Any, what: str) -> torch.Tensor:
@@ -72,7 +79,8 @@ def expect_dtype(value: torch.Tensor, dtype: torch.dtype, what: str) -> None:
     if value.dtype != dtype:
         fail(
             f"{what} should have dtype {dtype} (the dtype of the inputs), but it has dtype {value.dtype}. "
-            "Avoid .float(), .double() or new tensors without dtype=...: follow the inputs' dtype."
+            "Avoid .float(), .double() or new tensors without dtype=...: follow the inputs' dtype.",
+            mistake=CHANGES_DTYPE,
         )
 
 
@@ -95,13 +103,40 @@ def expect_close(actual: Any, expected: torch.Tensor, what: str, *, context: str
         )
     error = (actual.double() - expected.double()).abs()
     worst = tuple(int(i) for i in torch.unravel_index(error.argmax(), error.shape)) if error.ndim else ()
+    want, got = distinct_numbers(expected[worst].item(), actual[worst].item())
     fail(
-        f"{what} has wrong values{suffix}: the largest difference is {error.max().item():.3g} at index "
-        f"{list(worst)} (expected {expected[worst].item():.6g}, got {actual[worst].item():.6g}; "
-        f"the tolerance is {atol:g} + {rtol:g}·|expected|).",
+        f"{what} has wrong values{suffix}: the largest difference is {error.max().item():.3g} {position(worst)} "
+        f"(expected {want}, got {got}; the tolerance is {atol:g} + {rtol:g}·|expected|).{_precision_note(actual, expected)}",
         actual=actual,
         expected=expected,
         **diagnosis,
+    )
+
+
+def position(index: tuple[int, ...]) -> str:
+    """Where in a tensor a value sits, in words: "at index [1, 2]", or "(a scalar)" for a 0-dim one."""
+    return f"at index {list(index)}" if index else "(a scalar)"
+
+
+def distinct_numbers(expected: float, actual: float) -> tuple[str, str]:
+    """Both numbers with the fewest significant digits (at least 6) that tell them apart."""
+    for digits in range(6, 18):
+        want, got = f"{expected:.{digits}g}", f"{actual:.{digits}g}"
+        if want != got:
+            break
+    return want, got
+
+
+def _precision_note(actual: torch.Tensor, expected: torch.Tensor) -> str:
+    """When a float64 result is right only to float32's precision, that is the problem to name."""
+    if expected.dtype != torch.float64:
+        return ""
+    rtol, atol = TOLERANCES[torch.float32]
+    if not torch.allclose(actual.double(), expected, rtol=rtol, atol=atol):
+        return ""
+    return (
+        " The values agree only to about 7 digits, float32's precision: part of the computation runs in float32 "
+        "(a .float(), or a tensor created without dtype=...), although the result is float64."
     )
 
 
@@ -117,7 +152,8 @@ def expect_unchanged(before: Sequence[torch.Tensor], after: Sequence[torch.Tenso
     if changed:
         fail(
             f"{what} modified its input{'s' if len(changed) > 1 else ''} {', '.join(changed)} in place. "
-            "Build new tensors instead (x = x + y, not x += y; avoid methods ending in _ such as add_)."
+            "Build new tensors instead (x = x + y, not x += y; avoid methods ending in _ such as add_).",
+            mistake=MODIFIES_INPUT,
         )
 
 
@@ -136,22 +172,59 @@ def reference_gradients(function: Callable, args: Sequence[torch.Tensor], cotang
     return [leaf.grad for leaf in leaves]
 
 
-def expect_gradients_reach(grads: Sequence | None, names: Sequence[str], what: str) -> None:
-    """Every input received a gradient (``grads``: as the runner computed them)."""
+def expect_gradients_reach(grads: Sequence | None, names: Sequence[str], what: str, *, source: str = "") -> None:
+    """Every input received a gradient (``grads``: as the runner computed them).
+
+    ``source``, the submission's text: when it uses NumPy, that is the likely cut, and the
+    message says why NumPy cuts it.
+    """
     grads = list(grads or [None] * len(names))
     missing = [name for name, grad in zip(names, grads) if grad is None]
+    if missing and re.search(r"\.numpy\(|\bnp\.|\bnumpy\.", source):
+        fail(
+            f"no gradient reached {', '.join(missing)} through {what}, and your code goes through NumPy. "
+            f"{NUMPY_ROUND_TRIP.fix}",
+            mistake=NUMPY_ROUND_TRIP,
+        )
     if missing:
         fail(
             f"no gradient reached {', '.join(missing)} through {what}. Keep every step in torch "
-            "(no .detach(), .item(), .numpy() or torch.no_grad()), and use every input."
+            "(no .detach(), .item(), .numpy() or torch.no_grad()), and use every input.",
+            mistake=CUTS_AUTOGRAD,
         )
 
 
-def expect_gradients(actual: Sequence | None, expected: Sequence[torch.Tensor], names: Sequence[str], what: str) -> None:
-    """Every input received a gradient, equal to the reference's."""
+def expect_gradients(
+    actual: Sequence | None, expected: Sequence[torch.Tensor], names: Sequence[str], what: str, *,
+    values: tuple[Any, Any] | None = None,
+) -> None:
+    """Every input received a gradient, equal to the reference's.
+
+    ``values``: (what the call returned, what it should return). Gradients of wrong values are
+    wrong too, and no detach is to blame then: the message sends the student to the values first.
+    """
     expect_gradients_reach(actual, names, what)
     for name, got, want in zip(names, actual, expected):
-        expect_close(got, want, f"the gradient with respect to {name}")
+        try:
+            expect_close(got, want, f"the gradient with respect to {name}")
+        except CheckFailed:
+            if values is not None and not _agree(*values):
+                fail(
+                    f"the gradients of {what} differ from the expected ones because its results already do: "
+                    "fix the values first (see the checks on the values); the gradients of correct values follow."
+                )
+            raise
+
+
+def _agree(actual: Any, expected: Any) -> bool:
+    """``actual`` matches ``expected`` (a tensor, or a tuple of them) within expected's tolerance."""
+    if isinstance(expected, (tuple, list)):
+        return isinstance(actual, (tuple, list)) and len(actual) == len(expected) and all(map(_agree, actual, expected))
+    try:
+        expect_close(actual, expected, "the result")
+    except CheckFailed:
+        return False
+    return True
 
 
 def _kind(value: Any) -> str:
@@ -174,10 +247,13 @@ def expect_no_forbidden_api(source: str, forbidden: Sequence[str], run: Callable
     findings = find_forbidden(source, list(forbidden))
     if findings:
         first = findings[0]
-        raise CheckFailed(f"{first.name} is not allowed here, but line {first.line} uses it: {first.code}", line=first.line)
+        raise CheckFailed(
+            f"{first.name} is not allowed here, but line {first.line} uses it: {first.code}", line=first.line,
+            mistake=FORBIDDEN_API,
+        )
     try:
         run()
     except StudentRaised as error:
         if error.error_type == "ForbiddenAPIError":
-            fail(f"your code reached a forbidden API while it ran: {error}")
+            fail(f"your code reached a forbidden API while it ran: {error}", mistake=FORBIDDEN_API)
         raise

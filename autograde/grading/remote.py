@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from autograde.grading import course
+from autograde.grading.mistakes import CUTS_AUTOGRAD, NUMPY_ROUND_TRIP, Mistake
 from autograde.grading.served import ServedCalls, is_request
 from autograde.sandbox import wire
 from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, MAX_REPLY_BYTES
@@ -33,10 +34,17 @@ class StudentProblem(Exception):
     """
 
     line: int | None = None
+    mistake: str | None = None  # as CheckFailed's: the id and words of the mistake the message names
+    mistake_name: str | None = None
 
     def at(self, where: dict | None) -> StudentProblem:
         line = (where or {}).get("line")
         self.line = line if isinstance(line, int) and not isinstance(line, bool) else None
+        return self
+
+    def naming(self, mistake: Mistake | None) -> StudentProblem:
+        if mistake is not None:
+            self.mistake, self.mistake_name = mistake.id, mistake.name
         return self
 
 
@@ -99,7 +107,18 @@ def _describe_error(exercise: str, error: dict, what: str) -> str:
     where = error.get("where")
     if where:
         text += f"\n  at line {where['line']} of {exercise}.py: {where['code']}"
+    if _numpy_advice(error):
+        text += (
+            "\nDo not follow torch's advice here: .detach() cuts the tensor off from autograd, and no gradient "
+            "flows through a NumPy array, so the gradient checks would fail next. Stay in torch: it has every "
+            "operation you need (@, torch.tanh, torch.exp, ...)."
+        )
     return text
+
+
+def _numpy_advice(error: dict) -> bool:
+    """torch refused .numpy() on a tensor that needs gradients, and suggested .detach().numpy()."""
+    return "detach().numpy()" in str(error.get("message", ""))
 
 
 class RemoteExercise:
@@ -306,12 +325,13 @@ class RemoteExercise:
                 f"{self.exercise}.py does not define {request['name']}: check the name against the stub", kind
             )
         if kind == "NoGradientPath":
-            raise StudentRaised(f"{what} {error.get('message', '')}", kind)
+            raise StudentRaised(f"{what} {error.get('message', '')}", kind).naming(CUTS_AUTOGRAD)
         if kind == "MemoryError":
             raise StudentRaised(
                 f"{what} ran out of memory (the limit is {self.memory_bytes >> 20} MiB)", kind
             )
-        raise StudentRaised(_describe_error(self.exercise, error, what), kind or "Exception").at(error.get("where"))
+        problem = StudentRaised(_describe_error(self.exercise, error, what), kind or "Exception").at(error.get("where"))
+        raise problem.naming(NUMPY_ROUND_TRIP if _numpy_advice(error) else None)
 
     def _receive(self, timeout: float, what: str, max_reply_bytes: int = MAX_REPLY_BYTES) -> dict:
         """Wait for the runner's reply, answering the served calls it asks for meanwhile.
