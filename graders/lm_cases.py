@@ -318,7 +318,7 @@ LOOPS: dict[str, tuple[str, type[Loop]]] = {
     ),
     "never_reset": (
         "the hidden state is not reset when the batches wrap around",
-        "Start from hidden = None whenever step % len(batches) == 0: batch 0 does not continue the last batch.",
+        "Start from hidden = None again whenever the batches wrap around: batch 0 does not continue the last batch.",
         NeverReset,
     ),
     "no_zero_grad": (
@@ -328,7 +328,7 @@ LOOPS: dict[str, tuple[str, type[Loop]]] = {
     ),
     "not_clipped": (
         "the gradients are not clipped to `clip` before optimizer.step()",
-        "Call torch.nn.utils.clip_grad_norm_(model.parameters(), clip) after backward, before the step.",
+        "Clip with torch.nn.utils.clip_grad_norm_ at `clip`, after backward and before the step.",
         NoClip,
     ),
     "summed_loss": (
@@ -338,12 +338,12 @@ LOOPS: dict[str, tuple[str, type[Loop]]] = {
     ),
     "default_lr": (
         "Adam runs at its default learning rate, not at `lr`",
-        "Create torch.optim.Adam(model.parameters(), lr=lr).",
+        "Pass lr=lr when you create the Adam optimizer.",
         DefaultLearningRate,
     ),
     "sgd": (
         "the optimizer is SGD, not Adam",
-        "Create torch.optim.Adam(model.parameters(), lr=lr).",
+        "Use torch.optim.Adam, at lr.",
         PlainSGD,
     ),
     "one_step_short": (
@@ -380,7 +380,7 @@ def seen_in_calls(name: str, fix: str) -> Mistake:
 
 NEVER_DETACHED = seen_in_calls(
     "the hidden state is carried without .detach()",
-    "Carry tuple(h.detach() for h in hidden): keep the values, cut the graph, so backward stops at the batch.",
+    "Detach each tensor of the carried state: keep the values, cut the graph, so backward stops at the batch.",
 )
 CLIP_AFTER_STEP = seen_in_calls(
     "the gradients are clipped after optimizer.step(), when the step has already used them",
@@ -501,17 +501,17 @@ def generator(student, seed: int) -> RemoteObject:
 TEMPERATURE_MISTAKES = [
     Mistake(
         "the temperature has no effect: it is ignored, or it divides the probabilities (which the normalisation undoes)",
-        "Divide the logits by the temperature before the softmax: softmax(logits / temperature).",
+        "Divide the logits by the temperature, then take the softmax.",
         lambda logits, temperature: torch.softmax(logits.double(), -1),
     ),
     Mistake(
         "the logits are multiplied by the temperature instead of divided by it",
-        "Divide: softmax(logits / temperature), so that a high temperature flattens the distribution.",
+        "Divide the logits by the temperature, so that a high temperature flattens the distribution.",
         lambda logits, temperature: torch.softmax(logits.double() * temperature, -1),
     ),
     Mistake(
         "the temperature divides the probabilities, and a second softmax is taken of them",
-        "Divide the logits, not the probabilities, then take one softmax: softmax(logits / temperature).",
+        "Divide the logits, not the probabilities, by the temperature, then take one softmax.",
         lambda logits, temperature: torch.softmax(torch.softmax(logits.double(), -1) / temperature, -1),
     ),
 ]

@@ -98,7 +98,7 @@ MODEL_MISTAKES = [
     ),
     Mistake(
         "the hidden argument is ignored",
-        "Pass hidden on to self.lstm(emb, hidden): it is what lets a sequence continue across calls.",
+        "Pass hidden on to the LSTM along with the embedded ids: it is what lets a sequence continue across calls.",
         lambda weights, x, hidden=None: reference(weights, x),
     ),
     Mistake(
@@ -129,12 +129,12 @@ def settings(vocab_size: int, embed_dim: int, hidden_dim: int, num_layers: int) 
 STRUCTURE_MISTAKES = [
     Mistake(
         "nn.LSTM is missing batch_first=True",
-        "Create it as nn.LSTM(embed_dim, hidden_dim, num_layers, batch_first=True).",
+        "Create the LSTM with batch_first=True: without it, nn.LSTM reads its input as (T, B, features).",
         lambda *sizes: {**settings(*sizes), "lstm.batch_first": False},
     ),
     Mistake(
         "num_layers is not passed to nn.LSTM",
-        "Create it as nn.LSTM(embed_dim, hidden_dim, num_layers, batch_first=True).",
+        "Pass num_layers on to nn.LSTM (its third argument): the hidden state has one row per layer.",
         lambda *sizes: {**settings(*sizes), "lstm.num_layers": 1},
     ),
     Mistake(
@@ -174,7 +174,8 @@ def expect_structure(model: RemoteObject, what: str, *sizes: int) -> None:
         )
 
 
-@pytest.mark.points(1, hint="self.embedding = nn.Embedding(...), self.lstm = nn.LSTM(..., batch_first=True), self.head = nn.Linear(hidden_dim, vocab_size).")
+@pytest.mark.points(1, hint="Three submodules named embedding, lstm and head: an nn.Embedding, a batch-first nn.LSTM, and an nn.Linear from the hidden size to the vocabulary.",
+    code_hint="nn.LSTM(..., batch_first=True) reads (B, T, features); the head's in_features is hidden_dim, its out_features vocab_size.")
 def test_submodules_are_an_embedding_an_lstm_and_a_linear_head(student):
     model = student.CharLSTM(VOCAB, embed_dim=EMBED, hidden_dim=HIDDEN, num_layers=2)
     what = f"CharLSTM({VOCAB}, embed_dim={EMBED}, hidden_dim={HIDDEN}, num_layers=2)"
@@ -202,7 +203,8 @@ def test_logits_and_hidden_have_the_documented_shapes(student):
                 )
 
 
-@pytest.mark.points(1, hint="forward: embedding, then self.lstm(emb, hidden), then the head on the LSTM's output; return (logits, (h, c)).")
+@pytest.mark.points(1, hint="forward runs the three submodules in turn: the embedding, the LSTM (given the hidden state you received), the head on every step's output.",
+    code_hint="nn.LSTM returns (output, (h, c)): the head applies to output, and (h, c) is the hidden state to return.")
 def test_matches_the_reference_model_with_the_same_weights_in_float32(student):
     weights = model_weights(2, seed=3)
     model = build(student, "CharLSTM", VOCAB, EMBED, HIDDEN, 2, state=weights)

@@ -24,7 +24,7 @@ def _first_appearance_vocab(text):
 
 UNSORTED = Mistake(
     "the vocabulary is not sorted",
-    "Use itos = sorted(set(text)): a set's order changes from one Python process to the next "
+    "Sort the distinct characters: a set's order changes from one Python process to the next "
     "(string hashing is randomised), so unsorted ids would not match a model saved by another run.",
     _first_appearance_vocab,
 )
@@ -36,12 +36,12 @@ SWAPPED = Mistake(
 STOI_MISTAKES = [
     Mistake(
         "the ids start at 1",
-        "Number the characters from 0: stoi = {ch: i for i, ch in enumerate(itos)}.",
+        "Number the characters from 0, in the order of itos (enumerate counts from 0).",
         lambda itos: {ch: i + 1 for i, ch in enumerate(itos)},
     ),
     Mistake(
         "stoi maps ids to characters (that is what itos does)",
-        "stoi maps each character to its id: {ch: i for i, ch in enumerate(itos)}.",
+        "stoi goes the other way, from each character to its id, so that itos[stoi[ch]] == ch.",
         lambda itos: dict(enumerate(itos)),
     ),
 ]
@@ -92,7 +92,7 @@ def expect_sorted_vocabulary(itos: list, text: str) -> None:
     expected = sorted(set(text))
     if itos == expected:
         return
-    what = f"itos should be sorted(set(text)), {_show(expected)} in this order, but it is {_show(itos)}"
+    what = f"itos should be the distinct characters of the text, sorted: {_show(expected)} in this order, but it is {_show(itos)}"
     if sorted(itos, key=str) == expected:
         fail(f"{what}.\n{UNSORTED.describe()}")
     missing = [ch for ch in expected if ch not in itos]
@@ -123,13 +123,15 @@ def expect_round_trip(value, text: str) -> None:
         fail(f"decode(encode(text, stoi), itos) should give back {text!r}, but it gave {value!r}.")
 
 
-@pytest.mark.points(1, hint="itos = sorted(set(text)): every distinct character once, in sorted order.")
+@pytest.mark.points(1, hint="itos lists every distinct character of the text once, in sorted order.",
+    code_hint="A set keeps each character once; sorted() turns it into a list in a fixed order.")
 def test_itos_is_the_sorted_list_of_distinct_characters(student):
     _, itos = student_vocab(student, TEXT)
     expect_sorted_vocabulary(itos, TEXT)
 
 
-@pytest.mark.points(0.5, hint="stoi = {ch: i for i, ch in enumerate(itos)}, so that itos[stoi[ch]] == ch.")
+@pytest.mark.points(0.5, hint="stoi is the inverse of itos: itos[stoi[ch]] == ch for every character.",
+    code_hint="enumerate(itos) yields the (id, character) pairs to build the dict from.")
 def test_stoi_maps_each_character_to_its_index_in_itos(student):
     stoi, itos = student_vocab(student, TEXT)
     expected = {ch: i for i, ch in enumerate(itos)}
@@ -145,7 +147,8 @@ def test_stoi_maps_each_character_to_its_index_in_itos(student):
         )
 
 
-@pytest.mark.points(0.5, hint="torch.tensor([stoi[ch] for ch in text], dtype=torch.long): the dtype also makes '' give an int64 tensor of shape (0,).")
+@pytest.mark.points(0.5, hint="encode returns an int64 tensor with one id per character, of shape (0,) for the empty text.",
+    code_hint="torch.tensor(a_list_of_ids, dtype=torch.long): the explicit dtype also makes the empty text an int64 tensor.")
 def test_encode_returns_an_int64_tensor_of_shape_len_text(student):
     stoi, _ = build_vocab(TEXT)
     for text in ("the lazy dog", ""):
@@ -167,7 +170,8 @@ def test_encode_raises_key_error_for_a_character_missing_from_stoi(student):
     )
 
 
-@pytest.mark.points(0.5, hint="Accept both forms: ids.tolist() turns a tensor into a list of ints; then ''.join(itos[i] for i in ids).")
+@pytest.mark.points(0.5, hint="decode accepts a list of ints and a 1-D integer tensor alike.",
+    code_hint="ids.tolist() turns a tensor into a list of ints; str.join glues the characters together.")
 def test_decode_accepts_a_list_of_ints_or_a_1d_tensor(student):
     stoi, itos = build_vocab(TEXT)
     text = "the lazy dog"

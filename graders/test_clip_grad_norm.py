@@ -182,7 +182,8 @@ ITERATED_TWICE = Mistake(
 """Named when a generator gives another result than a list of the same parameters."""
 
 
-@pytest.mark.points(0.5, hint="Return torch.linalg.vector_norm of all gradients taken as one vector: a 0-dim tensor, not a float.")
+@pytest.mark.points(0.5, hint="Return the L2 norm of all gradients taken together as one vector: a 0-dim tensor, not a float.",
+    code_hint="torch.linalg.vector_norm measures a whole tensor; the norm of the per-tensor norms is the total norm.")
 def test_returns_the_norm_of_all_gradients_together_as_a_0_dim_tensor(student):
     values, grads = model(seed=1)
     total, _ = clip_in_runner(student, values, grads, 100.0)
@@ -198,7 +199,8 @@ def test_returns_the_norm_measured_before_clipping(student):
     expect_total(total, expected, grads, MAX_NORM, f"a total norm of {expected.item():.3g} and max_norm {MAX_NORM:g}")
 
 
-@pytest.mark.points(1, hint="When total > max_norm, multiply every p.grad in place by max_norm / (total + 1e-6): one factor for all.")
+@pytest.mark.points(1, hint="Above max_norm, scale every gradient by one and the same factor, so the new total norm ends just under max_norm.",
+    code_hint="The factor is max_norm over (the total norm + 1e-6); multiply each p.grad by it in place.")
 def test_scales_every_gradient_by_one_factor_when_the_total_exceeds_max_norm(student):
     values, grads = model(seed=3)
     _, after = clip_in_runner(student, values, grads, MAX_NORM)
@@ -213,7 +215,8 @@ def test_scales_every_gradient_by_one_factor_when_the_total_exceeds_max_norm(stu
     expect_gradients_after(after, expected, grads, 5e-4, context, mistakes=())
 
 
-@pytest.mark.points(0.5, hint="Scale each p.grad in place (p.grad.mul_(factor)): optimizers and hooks hold those very tensors.")
+@pytest.mark.points(0.5, hint="Scale the existing .grad tensors in place rather than assigning new ones: optimizers and hooks hold those very tensors.",
+    code_hint="p.grad.mul_(factor) changes the tensor itself; p.grad = p.grad * factor replaces it.")
 def test_scales_the_gradients_in_place(student):
     values, grads = model(seed=5)
     params = student.call("autograde.sandbox.fixtures.with_grads", values, grads).value

@@ -111,12 +111,12 @@ NEIGHBOR_MISTAKES = [
     ),
     Mistake(
         "the similarity is the dot product, not the cosine",
-        "Divide by both lengths (or normalise every row with F.normalize(weight, dim=1)) so long rows do not win.",
+        "Divide by both lengths (or normalise every row to length 1 first) so long rows do not win.",
         lambda weight, index, k: _top(weight.detach() @ weight.detach()[index], index, k),
     ),
     Mistake(
         "the columns are normalised (dim=0) instead of the rows",
-        "Normalise each row to length 1: F.normalize(weight, dim=1).",
+        "Normalise each row to length 1 (along dim=1), not each column.",
         lambda weight, index, k: _top(_cosine(weight, index, dim=0), index, k),
     ),
 ]
@@ -162,7 +162,8 @@ def expect_index_error(module, ids: torch.Tensor, weight: torch.Tensor, **diagno
     )
 
 
-@pytest.mark.points(1, hint="Return (*ids.shape, embedding_dim) for ids of any shape, a 0-dim tensor included: self.weight[ids] does.")
+@pytest.mark.points(1, hint="Return (*ids.shape, embedding_dim) for ids of any shape, a 0-dim tensor included.",
+    code_hint="Indexing the table with the id tensor itself does the lookup for every shape.")
 def test_output_shape_is_ids_shape_plus_embedding_dim_for_any_ids_shape(student):
     weight = table(seed=1)
     module = build(student, "Embedding", NUM, DIM, state={"weight": weight})
@@ -196,7 +197,8 @@ def test_keeps_a_float64_table_in_float64(student):
     )
 
 
-@pytest.mark.points(0.5, hint="An id >= num_embeddings must raise IndexError (not RuntimeError): check ids.max() yourself if needed.")
+@pytest.mark.points(0.5, hint="An id >= num_embeddings must raise IndexError, not the RuntimeError torch's indexing may raise: check the range yourself.",
+    code_hint="Compare ids.min() and ids.max() with the size of the table before indexing.")
 def test_an_id_past_the_end_raises_index_error(student):
     weight = table(seed=5)
     module = build(student, "Embedding", NUM, DIM, state={"weight": weight})
@@ -222,7 +224,8 @@ def test_gradients_reach_only_the_rows_used_and_add_up_for_repeats(student):
     expect_parameter_gradients(result.param_grads, {"weight": leaf.grad}, f"Embedding({NUM}, {DIM})")
 
 
-@pytest.mark.points(0.5, hint="Register weight as nn.Parameter(torch.randn(num_embeddings, embedding_dim)).")
+@pytest.mark.points(0.5, hint="weight must be an nn.Parameter (so optimizers see it) drawn from a standard normal N(0, 1).",
+    code_hint="torch.randn draws from N(0, 1); wrapping the table in nn.Parameter registers it.")
 def test_weight_is_a_parameter_drawn_from_a_standard_normal(student):
     shape = (2000, 64)  # 128,000 draws: the mean is within ±0.02 and the std within 1 ± 0.03 by far
     params = parameters_of(student, student.Embedding(*shape))
@@ -245,7 +248,8 @@ def test_cosine_neighbors_rank_most_similar_first_without_the_row_itself(student
         expect_neighbors(student.cosine_neighbors(weight, index, k), weight, index, k)
 
 
-@pytest.mark.points(0.5, hint="cos(u, v) = u·v / (|u| |v|): normalise every row (F.normalize(weight, dim=1)) before the dot products.")
+@pytest.mark.points(0.5, hint="cos(u, v) = u·v / (|u| |v|): compare directions, not lengths.",
+    code_hint="F.normalize with dim=1 scales every row to length 1; one matrix-vector product then gives all the similarities.")
 def test_cosine_neighbors_rank_by_cosine_not_dot_product(student):
     expect_neighbors(student.cosine_neighbors(DOT_VERSUS_COSINE, 0, 3), DOT_VERSUS_COSINE, 0, 3)
 

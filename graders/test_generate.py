@@ -34,7 +34,7 @@ STATE_NOT_CARRIED = seen_in_calls(
 )
 GENERATOR_IGNORED = seen_in_calls(
     "the generator is not passed to torch.multinomial (the global random state is used instead)",
-    "Call torch.multinomial(probs, 1, generator=generator).",
+    "Pass generator=generator to torch.multinomial, and draw no other random numbers.",
 )
 
 
@@ -52,7 +52,8 @@ def new_ids(student, model, length: int, **kwargs) -> torch.Tensor:
     return tail(student.generate(model, torch.tensor([0]), length, **kwargs), length, "generate's output")
 
 
-@pytest.mark.points(1, hint="Return torch.cat([prompt_ids, new_ids]) as a 1-D LongTensor of length len(prompt) + length.")
+@pytest.mark.points(1, hint="Return the prompt followed by the new ids, as one 1-D LongTensor of length len(prompt) + length.",
+    code_hint="torch.cat joins the prompt and the new ids; keep them int64.")
 def test_returns_the_prompt_followed_by_length_new_ids(student):
     vocab = len(alphabet())
     model = remote_model(student, initial_state(seed=6, **SMALL), **SMALL)
@@ -99,13 +100,14 @@ def test_feeds_the_prompt_once_then_each_new_id_with_the_carried_state(student):
             fail(f"call {k + 1} fed id {int(call['x'])}, but the id generated before it was {int(drawn[k - 1])}: feed the newest id.")
 
 
-@pytest.mark.points(1, hint="Sample with torch.multinomial(torch.softmax(logits[0, -1] / temperature, -1), 1, generator=generator).")
+@pytest.mark.points(1, hint="Sample the next id from the softmax of the last position's logits: the draws must follow that distribution.",
+    code_hint="torch.multinomial draws ids from a probability vector (V,): give it the last position's softmax and the generator.")
 def test_samples_follow_the_softmax_of_the_logits(student):
     drawn = new_ids(student, constant_model(student), DRAWS, temperature=1.0, generator=generator(student, 3))
     expect_distribution(counts_of(drawn, len(LOGITS)), softmax_at(LOGITS, 1.0), "at temperature 1")
 
 
-@pytest.mark.points(1.5, hint="Divide the logits by the temperature, then take the softmax: softmax(logits / temperature).")
+@pytest.mark.points(1.5, hint="The temperature divides the logits, before the softmax: a low temperature sharpens the distribution, a high one flattens it.")
 def test_temperature_divides_the_logits(student):
     for seed, temperature in ((4, 0.5), (5, 2.0)):
         drawn = new_ids(student, constant_model(student), DRAWS, temperature=temperature, generator=generator(student, seed))
@@ -115,7 +117,8 @@ def test_temperature_divides_the_logits(student):
         )
 
 
-@pytest.mark.points(1, hint="if temperature == 0: take logits.argmax() (no division by zero, no sampling).")
+@pytest.mark.points(1, hint="Temperature 0 means greedy: take the most likely id, with no division by zero and no sampling.",
+    code_hint="argmax over the last position's logits picks that id.")
 def test_temperature_zero_is_greedy(student):
     table = torch.randn(6, 6, generator=torch.Generator().manual_seed(7))
     prompt, length = torch.tensor([2, 5]), 8
@@ -168,7 +171,8 @@ def test_the_same_seeded_generator_gives_the_same_ids(student):
         )
 
 
-@pytest.mark.points(0.5, hint="Run the whole loop under `with torch.no_grad():`.")
+@pytest.mark.points(0.5, hint="Generation needs no gradients: build no autograd graph while sampling.",
+    code_hint="Run the whole loop under torch.no_grad().")
 def test_builds_no_autograd_graph(student):
     model = constant_model(student)
     new_ids(student, model, 5, generator=generator(student, 10))
@@ -180,7 +184,8 @@ def test_builds_no_autograd_graph(student):
         )
 
 
-@pytest.mark.points(0.5, hint="was_training = model.training; model.eval(); ... finally: model.train(was_training).")
+@pytest.mark.points(0.5, hint="Leave the model in the train/eval mode you found it in, even when something fails midway.",
+    code_hint="Remember model.training before switching to eval mode, and restore it in a finally: block.")
 def test_restores_the_model_train_eval_mode(student):
     for training in (True, False):
         model = constant_model(student)

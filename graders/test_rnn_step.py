@@ -18,7 +18,7 @@ def test_returns_one_hidden_state_per_sequence(student):
     expect_shape(student.rnn_step(*step_inputs()), (3, 4), "h_t", mistakes=STEP_MISTAKES, args=step_inputs())
 
 
-@pytest.mark.points(1.5, hint="h_t = tanh(x_t @ Wxh + h_prev @ Whh + bh), every term exactly once.")
+@pytest.mark.points(1.5, hint="h_t = tanh(x_t Wxh + h_prev Whh + bh): each of the three terms exactly once, all inside the tanh.")
 def test_matches_the_formula_in_float32(student):
     inputs = step_inputs(seed=1)
     expect_close(
@@ -49,10 +49,10 @@ def test_agrees_with_torch_rnncell_for_batch_sizes_1_2_and_7(student):
 
 
 @pytest.mark.points(0.5, hint="Keep every step in torch (no .detach(), .item() or .numpy()) so gradients reach all five inputs.")
-def test_gradients_reach_every_input(student):
+def test_gradients_reach_every_input(student, student_source):
     inputs = with_grad(step_inputs(seed=3))
     result = student.call("rnn_step", *inputs, backward=[torch.ones(3, 4)])
-    expect_gradients_reach(result.grads, NAMES, "rnn_step")
+    expect_gradients_reach(result.grads, NAMES, "rnn_step", source=student_source)
 
 
 @pytest.mark.points(1, hint="If the values are right, the gradients follow; check you do not detach part of the computation.")
@@ -60,7 +60,8 @@ def test_gradients_match_the_reference(student):
     inputs = step_inputs(dtype=torch.float64, seed=4)
     cotangent = torch.randn(3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
     result = student.call("rnn_step", *with_grad(inputs), backward=[cotangent])
-    expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "rnn_step")
+    expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "rnn_step",
+                     values=(result.value, reference(*inputs)))
 
 
 @pytest.mark.points(0.5, hint="Do not modify the arguments in place (no +=, add_, or writes into x_t or h_prev).")
