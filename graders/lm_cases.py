@@ -177,7 +177,7 @@ def run_train(student, model: RemoteObject, ids: torch.Tensor, *, timeout: float
         if "backward through the graph a second time" in text:
             where = text[text.find("\n  at line"):] if "\n  at line" in text else ""
             first_sentence = text.split(" (or directly")[0]
-            fail(f"{first_sentence}: the graph of an earlier step was freed.{where}\n{NEVER_DETACHED.describe()}")
+            fail(f"{first_sentence}: the graph of an earlier step was freed.{where}", mistake=NEVER_DETACHED)
         raise
 
 
@@ -188,22 +188,23 @@ def expect_float_losses(losses, steps: int, n_batches: int) -> list[float]:
     if not isinstance(losses, (list, tuple)):
         fail(f"train returned {type(losses).__name__}; it should return a list of {steps} Python floats.")
     if len(losses) != steps:
+        exactly = "Loop for step in range(steps): exactly `steps` optimizer steps."
         causes = {
-            steps - 1: "one step too few (the loop stops one step early)",
-            steps + 1: "one step too many",
-            steps * n_batches: "steps is used as a number of passes over all the batches",
-            n_batches: "one pass over the batches instead of `steps` steps",
+            steps - 1: Mistake("one step too few (the loop stops one step early)", exactly),
+            steps + 1: Mistake("one step too many", exactly),
+            steps * n_batches: Mistake("steps is used as a number of passes over all the batches", exactly),
+            n_batches: Mistake("one pass over the batches instead of `steps` steps", exactly),
         }
-        cause = f" This looks like a known mistake: {causes[len(losses)]}." if len(losses) in causes else ""
         fail(
             f"train returned {len(losses)} losses for steps={steps} (with {n_batches} batches): it should take "
-            f"exactly `steps` optimizer steps, cycling over the batches (step s uses batch s % {n_batches}).{cause}"
+            f"exactly `steps` optimizer steps, cycling over the batches (step s uses batch s % {n_batches}).",
+            mistake=causes.get(len(losses)),
         )
     kinds = sorted({type(value).__name__ for value in losses if type(value) is not float})
     if kinds:
         fail(
-            f"the losses should be Python floats, but some are {', '.join(kinds)}. "
-            f"{LOSSES_AS_TENSORS.describe() if 'Tensor' in kinds else ''}".rstrip()
+            f"the losses should be Python floats, but some are {', '.join(kinds)}.",
+            mistake=LOSSES_AS_TENSORS if "Tensor" in kinds else None,
         )
     return list(losses)
 
@@ -273,6 +274,11 @@ class NoClip(Loop):
 class SummedLoss(Loop):
     def loss(self, logits, y):
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
+
+
+class SoftmaxBeforeLoss(Loop):
+    def loss(self, logits, y):
+        return super().loss(torch.softmax(logits, dim=-1), y)
 
 
 class OneStepShort(Loop):
@@ -346,6 +352,12 @@ LOOPS: dict[str, tuple[str, type[Loop]]] = {
         "Use torch.optim.Adam, at lr.",
         PlainSGD,
     ),
+    "softmax_before_loss": (
+        "softmax is applied to the logits before the cross-entropy, which applies it again",
+        "Give F.cross_entropy the model's raw logits: it takes the softmax itself, and a second one leaves "
+        "almost no gradient to learn from.",
+        SoftmaxBeforeLoss,
+    ),
     "one_step_short": (
         "one step too few (the loop stops one step early)",
         "Loop for step in range(steps): exactly `steps` optimizer steps.",
@@ -371,11 +383,7 @@ PARAMETER_MISTAKES = [Mistake(name, fix, _replay(loop, "parameters")) for name, 
 def seen_in_calls(name: str, fix: str) -> Mistake:
     """A mistake recognised from what the submission did (its calls, its types), not reproduced
     from its result: only its description is used."""
-
-    def cannot_reproduce(*args, **kwargs):
-        raise NotImplementedError(name)
-
-    return Mistake(name, fix, cannot_reproduce)
+    return Mistake(name, fix)
 
 
 NEVER_DETACHED = seen_in_calls(
@@ -474,8 +482,7 @@ def expect_distribution(
         f"{what}: the frequencies of the {n} ids drawn are [{observed}], expected about [{expected}] "
         f"(chi-square p-value {p:.1e})."
     )
-    known = matching_mistake(counts, mistakes, args)
-    fail(f"{message}\n{known.describe()}" if known else message)
+    fail(message, mistake=matching_mistake(counts, mistakes, args))
 
 
 LOGITS = torch.tensor([0.3, 1.0, -0.6, 0.6, -0.2, -1.0])
@@ -508,6 +515,11 @@ TEMPERATURE_MISTAKES = [
         "the logits are multiplied by the temperature instead of divided by it",
         "Divide the logits by the temperature, so that a high temperature flattens the distribution.",
         lambda logits, temperature: torch.softmax(logits.double() * temperature, -1),
+    ),
+    Mistake(
+        "softmax is taken twice (of the logits, then of the probabilities)",
+        "Sample from one softmax of the scaled logits: a softmax of probabilities, all in [0, 1], is almost uniform.",
+        lambda logits, temperature: torch.softmax(torch.softmax(logits.double() / temperature, -1), -1),
     ),
     Mistake(
         "the temperature divides the probabilities, and a second softmax is taken of them",

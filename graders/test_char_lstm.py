@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from autograde.grading.checks import (
-    expect_close, expect_gradients_reach, expect_pair, expect_shape, expect_unchanged, fail, with_grad,
+    expect_gradients, expect_gradients_reach, expect_pair, expect_shape, expect_unchanged, fail, with_grad,
 )
 from autograde.grading.mistakes import Mistake
 from autograde.grading.remote import RemoteObject, StudentRaised
@@ -90,6 +90,16 @@ def _bidirectional(weights, x, hidden=None):
         return model(x, hidden)
 
 
+def _softmax_head(weights, x, hidden=None):
+    logits, hidden = reference(weights, x, hidden)
+    return torch.softmax(logits, dim=-1), hidden
+
+
+def _log_softmax_head(weights, x, hidden=None):
+    logits, hidden = reference(weights, x, hidden)
+    return torch.log_softmax(logits, dim=-1), hidden
+
+
 MODEL_MISTAKES = [
     Mistake(
         "nn.LSTM is missing batch_first=True",
@@ -110,6 +120,18 @@ MODEL_MISTAKES = [
         "the LSTM is bidirectional",
         "Its backward direction reads the future characters: a language model needs bidirectional=False.",
         _bidirectional,
+    ),
+    Mistake(
+        "the model returns probabilities (a softmax of the head's output) as its logits",
+        "Return the head's output as it is: the cross-entropy takes logits and applies the softmax itself, "
+        "so a softmax here is applied twice and squeezes every prediction towards uniform.",
+        _softmax_head,
+    ),
+    Mistake(
+        "the model returns log-probabilities (a log-softmax of the head's output) as its logits",
+        "Return the head's output as it is: the logits are the raw scores, and every consumer (the loss, "
+        "the sampler) normalises them itself.",
+        _log_softmax_head,
     ),
 ]
 
@@ -303,7 +325,8 @@ def test_gradients_match_the_reference(student):
     logits, (h, c) = reference_net(x, tuple(leaves))
     sum((o * g).sum() for o, g in zip((logits, h, c), cotangents)).backward()
     grads = (result.grads or [None] * 3)[1:]
-    expect_gradients_reach(grads, ["h", "c"], "CharLSTM")
-    for name, got, leaf in zip(("h", "c"), grads, leaves):
-        expect_close(got, leaf.grad, f"the gradient with respect to the given {name}")
+    expect_gradients(
+        grads, [leaf.grad for leaf in leaves], ["h", "c"], "CharLSTM",
+        values=(result.value, reference(weights, x, hidden)),
+    )
     expect_parameter_gradients(result.param_grads, {n: p.grad for n, p in reference_net.named_parameters()}, "CharLSTM")

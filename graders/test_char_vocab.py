@@ -22,6 +22,16 @@ def _first_appearance_vocab(text):
     return {ch: i for i, ch in enumerate(itos)}, itos
 
 
+UNKNOWN_CHARACTERS_HIDDEN = Mistake(
+    "a character missing from stoi does not raise KeyError", "Look each character up with stoi[ch], not stoi.get(...)."
+)
+DECODE_ONE_FORM_ONLY = Mistake(
+    "decode accepts only one of the two forms of ids", "Accept a list of ints and a 1-D tensor alike: turn a tensor into a list first."
+)
+CHARACTERS_DROPPED = Mistake(
+    "some characters of the text are left out of the vocabulary",
+    "Take every distinct character of the text, whatever it is (accents, symbols, other scripts).",
+)
 UNSORTED = Mistake(
     "the vocabulary is not sorted",
     "Sort the distinct characters: a set's order changes from one Python process to the next "
@@ -94,10 +104,10 @@ def expect_sorted_vocabulary(itos: list, text: str) -> None:
         return
     what = f"itos should be the distinct characters of the text, sorted: {_show(expected)} in this order, but it is {_show(itos)}"
     if sorted(itos, key=str) == expected:
-        fail(f"{what}.\n{UNSORTED.describe()}")
+        fail(f"{what}.", mistake=UNSORTED)
     missing = [ch for ch in expected if ch not in itos]
     if missing:
-        what += f" (missing {missing!r})"
+        fail(f"{what} (missing {missing!r}).", mistake=CHARACTERS_DROPPED)
     fail(f"{what}.")
 
 
@@ -111,8 +121,10 @@ def expect_ids(value, text: str, stoi: dict) -> None:
         )
     expect_shape(value, (len(text),), what)
     if value.dtype != torch.int64:
-        known = f"\n{FLOAT_IDS.describe()}" if value.is_floating_point() else ""
-        fail(f"{what} should have dtype torch.int64 (a LongTensor of ids), but it has dtype {value.dtype}.{known}")
+        fail(
+            f"{what} should have dtype torch.int64 (a LongTensor of ids), but it has dtype {value.dtype}.",
+            mistake=FLOAT_IDS if value.is_floating_point() else None,
+        )
     expected = encode(text, stoi)
     if not torch.equal(value, expected):
         fail(f"{what} should be the ids {expected.tolist()}, but it is {value.tolist()}.")
@@ -166,7 +178,8 @@ def test_encode_raises_key_error_for_a_character_missing_from_stoi(student):
         return
     fail(
         f"encode('abd', stoi) should raise KeyError, since 'd' is not in stoi, but it returned {value!r}. "
-        "Look characters up with stoi[ch]: stoi.get(ch, default) hides unknown characters."
+        "Look characters up with stoi[ch]: stoi.get(ch, default) hides unknown characters.",
+        observed=UNKNOWN_CHARACTERS_HIDDEN,
     )
 
 
@@ -180,7 +193,7 @@ def test_decode_accepts_a_list_of_ints_or_a_1d_tensor(student):
         try:
             value = student.decode(arg, itos)
         except StudentRaised as error:
-            fail(f"decode should accept ids as {form}, but with {form} {error}")
+            fail(f"decode should accept ids as {form}, but with {form} {error}", observed=DECODE_ONE_FORM_ONLY)
         if value != text:
             fail(
                 f"decode of {form} should return {text!r}, but it returned {value!r}.",

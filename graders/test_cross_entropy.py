@@ -39,6 +39,11 @@ def _log_of_softmax(logits, targets):
     return -torch.log(torch.softmax(z, 1)).gather(1, y.unsqueeze(1)).mean()
 
 
+def _softmax_first(logits, targets):
+    z, y = _flat(logits, targets)
+    return torch_cross_entropy(torch.softmax(z, 1), y)
+
+
 MISTAKES = [
     Mistake(
         "the losses are summed, not averaged",
@@ -79,6 +84,12 @@ MISTAKES = [
         "log(softmax(logits)) is not stable: softmax underflows to 0 far below the largest logit, and log(0) = -inf",
         "Compute log p(y) = z_y - logsumexp(z) directly, with torch.logsumexp.",
         _log_of_softmax,
+    ),
+    Mistake(
+        "softmax is applied to the logits first, and the loss then applies it again",
+        "The loss takes the raw logits: logsumexp(z) - z_y already contains the softmax. Applied to probabilities, "
+        "it computes a second softmax of numbers squeezed into [0, 1], so the loss barely moves.",
+        _softmax_first,
     ),
 ]
 

@@ -148,13 +148,18 @@ def expect_neighbors(result, weight: torch.Tensor, index: int, k: int) -> None:
         )
 
 
+WRONG_ERROR_TYPE = Mistake(
+    "an id outside the table raises another error than IndexError", "Raise IndexError, as the contract says, for any id outside the table."
+)
+
+
 def expect_index_error(module, ids: torch.Tensor, weight: torch.Tensor, **diagnosis) -> None:
     what = f"Embedding({NUM}, {DIM}) applied to ids {ids.tolist()}"
     try:
         result = module(ids)
     except StudentRaised as error:
         if error.error_type != "IndexError":
-            fail(f"{what} should raise IndexError, but: {error}")
+            fail(f"{what} should raise IndexError, but: {error}", observed=WRONG_ERROR_TYPE)
         return
     fail(
         f"{what} returned a result: ids outside [0, {NUM}) must raise IndexError.",

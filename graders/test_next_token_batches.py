@@ -14,6 +14,9 @@ from autograde.grading.mistakes import Mistake
 from autograde.grading.remote import StudentRaised
 from reference.next_token_batches import make_batches as reference
 
+NO_VALUE_ERROR = Mistake("a text too short for one batch does not raise ValueError", "Raise ValueError when n == 0.")
+NOT_A_LIST = Mistake("the batches are not returned as a list", "Return a list of (inputs, targets) pairs, not a generator or a tensor.")
+
 
 def _consecutive_chunks(ids, batch_size, seq_len):
     size = batch_size * seq_len
@@ -87,7 +90,10 @@ def student_batches(student, ids, batch_size, seq_len) -> list[tuple[torch.Tenso
     value = student.make_batches(*args)
     if not isinstance(value, list):
         kind = getattr(value, "type_name", type(value).__name__)
-        fail(f"make_batches should return a list of (inputs, targets) pairs, but it returned a {kind} ({describe(*args)}).")
+        fail(
+            f"make_batches should return a list of (inputs, targets) pairs, but it returned a {kind} ({describe(*args)}).",
+            observed=NOT_A_LIST,
+        )
     n = (len(ids) - 1) // (batch_size * seq_len)
     if len(value) != n:
         fail(
@@ -179,7 +185,7 @@ def test_makes_only_full_batches_with_a_target_for_every_input(student):
     try:
         student_batches(student, *exact)
     except StudentRaised as error:
-        fail(f"with {describe(*exact)} two full batches fit, but {error}\n{FORGETS_THE_LAST_TARGET.describe()}")
+        fail(f"with {describe(*exact)} two full batches fit, but {error}", mistake=FORGETS_THE_LAST_TARGET)
 
 
 @pytest.mark.points(0.5, hint="If n == 0 raise ValueError, saying that batch_size * seq_len + 1 ids are needed and how many there are.")
@@ -193,7 +199,7 @@ def test_raises_value_error_when_not_even_one_batch_fits(student):
             if error.error_type != "ValueError":
                 fail(f"{what}, but {error}")
             continue
-        fail(f"{what}, but it returned {value!r}.")
+        fail(f"{what}, but it returned {value!r}.", observed=NO_VALUE_ERROR)
 
 
 @pytest.mark.points(0.5, hint="Do not modify ids in place: slicing and .view() make new views without writing to it.")

@@ -7,10 +7,12 @@ from autograde.grading.checks import (
     expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_pair,
     expect_shape, expect_unchanged, fail, reference_gradients, with_grad,
 )
+from autograde.grading.mistakes import Mistake
 from graders.rnn_cases import HS_MISTAKES, sequence_inputs, torch_rnn
 from reference.rnn_forward import rnn_forward as reference
 
 NAMES = ("x", "h0", "Wxh", "Whh", "bh")
+H_LAST_FIRST = Mistake("h_last is the first state, not the last", "Return the state after the final step as h_last.")
 
 
 def run(student, inputs):
@@ -64,7 +66,10 @@ def test_h_last_is_the_state_after_the_final_step(student):
     expect_shape(hs, (3, 6, 4), "hs", mistakes=HS_MISTAKES, args=inputs)
     if not torch.equal(h_last, hs[:, -1]):
         if torch.equal(h_last, hs[:, 0]):
-            fail("h_last equals hs[:, 0], the state after the first step; it should be hs[:, -1], after the last.")
+            fail(
+                "h_last equals hs[:, 0], the state after the first step; it should be hs[:, -1], after the last.",
+                observed=H_LAST_FIRST,
+            )
         fail("h_last differs from hs[:, -1]: return the state after the final step as h_last.")
 
 

@@ -7,11 +7,13 @@ from autograde.grading.checks import (
     expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_shape,
     expect_unchanged, fail, reference_gradients, with_grad,
 )
+from autograde.grading.mistakes import Mistake
 from graders.rnn_cases import FUSED_MISTAKES, describe, fused_inputs, torch_rnn_cell
 from reference.rnn_step import rnn_step as reference_step
 from reference.rnn_step_fused import rnn_step_fused as reference
 
 NAMES = ("x_t", "h_prev", "W_h", "b_h")
+NOT_FUSED = Mistake("the step is not fused: more than one matrix multiplication", "Concatenate [h_prev, x_t] first, then multiply once by W_h.")
 
 
 @pytest.mark.points(0.5, hint="Return h_t with shape (batch, hidden_dim).")
@@ -58,7 +60,8 @@ def test_performs_exactly_one_matrix_multiplication(student):
     if result.matmuls != 1:
         fail(
             f"rnn_step_fused performed {result.matmuls} matrix multiplications in one call; the point "
-            "of the fused step is to do exactly one, on the concatenated [h_prev, x_t]."
+            "of the fused step is to do exactly one, on the concatenated [h_prev, x_t].",
+            observed=NOT_FUSED,
         )
 
 

@@ -7,14 +7,15 @@ whose text is the message shown, never a traceback.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
 
 from autograde.grading.mistakes import (
-    CHANGES_DTYPE, CUTS_AUTOGRAD, FORBIDDEN_API, MODIFIES_INPUT, NUMPY_ROUND_TRIP, Mistake, identify,
+    CHANGES_DTYPE, CUTS_AUTOGRAD, FORBIDDEN_API, MODIFIES_INPUT, NOT_A_PAIR, NOT_A_TENSOR, NUMPY_ROUND_TRIP, Mistake,
+    identify, uses_numpy,
 )
 
 TOLERANCES = {
@@ -43,35 +44,50 @@ class CheckFailed(AssertionError):
 
 def fail(
     message: str, *, mistakes: Sequence[Mistake] = (), actual: Any = None, args: Sequence = (),
-    kwargs: dict | None = None, expected: Any = None, mistake: Mistake | None = None,
+    kwargs: dict | None = None, expected: Any = None, mistake: Mistake | None = None, observed: Mistake | None = None,
 ):
     """Fail with ``message``, naming the catalogued mistake that reproduces ``actual``, if any.
 
-    ``mistake``: one the check observed directly; ``message`` already says it, so it travels
+    ``mistake``: one the check has recognised itself, described after the message.
+    ``observed``: one the message already states (an input changed in place), which travels
     as the field only.
     """
-    known = identify(actual, mistakes, args, kwargs, expected) if mistakes else None
+    known = mistake or (identify(actual, mistakes, args, kwargs, expected) if mistakes else None)
     if known is not None:
         message = f"{message}\n{known.describe()}"
-    raise CheckFailed(message, mistake=known or mistake)
+    raise CheckFailed(message, mistake=known or observed)
+
+
+@contextlib.contextmanager
+def crash_means(mistake: Mistake) -> Iterator[None]:
+    """Inside, the submission raising is ``mistake`` (a None .grad that breaks the norm, say): the
+    message names it after the error, and the line stays the one the error came from."""
+    from autograde.grading.remote import StudentRaised
+
+    try:
+        yield
+    except StudentRaised as error:
+        if error.error_type == "ForbiddenAPIError":
+            raise
+        raise CheckFailed(f"{error}\n{mistake.describe()}", mistake=mistake, line=error.line) from None
 
 
 def expect_tensor(value: Any, what: str) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
-        fail(f"{what} should be a torch.Tensor, but it is {_kind(value)}.")
+        fail(f"{what} should be a torch.Tensor, but it is {_kind(value)}.", observed=NOT_A_TENSOR)
     return value
 
 
 def expect_pair(value: Any, what: str) -> tuple:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail(f"{what} should return a pair (a tuple of two items), but it returned {_kind(value)}.")
+        fail(f"{what} should return a pair (a tuple of two items), but it returned {_kind(value)}.", observed=NOT_A_PAIR)
     return tuple(value)
 
 
 def expect_shape(value: Any, shape: Sequence[int], what: str, **diagnosis) -> torch.Tensor:
     expect_tensor(value, what)
     if tuple(value.shape) != tuple(shape):
-        fail(f"{what} should have shape {tuple(shape)}, but it has shape {tuple(value.shape)}.", actual=value, **diagnosis)
+        fail(f"{what} should {shape_words(shape)}, but it {shape_words(value.shape, 'has', 'is')}.", actual=value, **diagnosis)
     return value
 
 
@@ -80,7 +96,7 @@ def expect_dtype(value: torch.Tensor, dtype: torch.dtype, what: str) -> None:
         fail(
             f"{what} should have dtype {dtype} (the dtype of the inputs), but it has dtype {value.dtype}. "
             "Avoid .float(), .double() or new tensors without dtype=...: follow the inputs' dtype.",
-            mistake=CHANGES_DTYPE,
+            observed=CHANGES_DTYPE,
         )
 
 
@@ -104,18 +120,25 @@ def expect_close(actual: Any, expected: torch.Tensor, what: str, *, context: str
     error = (actual.double() - expected.double()).abs()
     worst = tuple(int(i) for i in torch.unravel_index(error.argmax(), error.shape)) if error.ndim else ()
     want, got = distinct_numbers(expected[worst].item(), actual[worst].item())
+    tolerance = f"the tolerance is {atol:g} + {rtol:g}·|expected|"
+    if worst:
+        found = (
+            f"the largest difference is {error.max().item():.3g} at index {list(worst)} "
+            f"(expected {want}, got {got}; {tolerance})"
+        )
+    else:  # a scalar: one number, no index to point at
+        found = f"expected {want}, got {got} (a difference of {error.item():.3g}; {tolerance})"
     fail(
-        f"{what} has wrong values{suffix}: the largest difference is {error.max().item():.3g} {position(worst)} "
-        f"(expected {want}, got {got}; the tolerance is {atol:g} + {rtol:g}·|expected|).{_precision_note(actual, expected)}",
+        f"{what} has wrong values{suffix}: {found}.{_precision_note(actual, expected)}",
         actual=actual,
         expected=expected,
         **diagnosis,
     )
 
 
-def position(index: tuple[int, ...]) -> str:
-    """Where in a tensor a value sits, in words: "at index [1, 2]", or "(a scalar)" for a 0-dim one."""
-    return f"at index {list(index)}" if index else "(a scalar)"
+def shape_words(shape: Sequence[int], have: str = "have", be: str = "be") -> str:
+    """A shape as the message says it: "have shape (3, 4)", or "be a scalar (shape ())" for 0-dim."""
+    return f"{have} shape {tuple(shape)}" if len(shape) else f"{be} a scalar (shape ())"
 
 
 def distinct_numbers(expected: float, actual: float) -> tuple[str, str]:
@@ -131,8 +154,12 @@ def _precision_note(actual: torch.Tensor, expected: torch.Tensor) -> str:
     """When a float64 result is right only to float32's precision, that is the problem to name."""
     if expected.dtype != torch.float64:
         return ""
+    # Values that went through float32 are exactly float32 numbers; float64 results almost never are.
+    def float32_numbers(t: torch.Tensor) -> bool:
+        return bool(torch.equal(t, t.float().to(t.dtype)))
+
     rtol, atol = TOLERANCES[torch.float32]
-    if not torch.allclose(actual.double(), expected, rtol=rtol, atol=atol):
+    if not (float32_numbers(actual) and not float32_numbers(expected) and torch.allclose(actual, expected, rtol=rtol, atol=atol)):
         return ""
     return (
         " The values agree only to about 7 digits, float32's precision: part of the computation runs in float32 "
@@ -153,7 +180,7 @@ def expect_unchanged(before: Sequence[torch.Tensor], after: Sequence[torch.Tenso
         fail(
             f"{what} modified its input{'s' if len(changed) > 1 else ''} {', '.join(changed)} in place. "
             "Build new tensors instead (x = x + y, not x += y; avoid methods ending in _ such as add_).",
-            mistake=MODIFIES_INPUT,
+            observed=MODIFIES_INPUT,
         )
 
 
@@ -180,17 +207,17 @@ def expect_gradients_reach(grads: Sequence | None, names: Sequence[str], what: s
     """
     grads = list(grads or [None] * len(names))
     missing = [name for name, grad in zip(names, grads) if grad is None]
-    if missing and re.search(r"\.numpy\(|\bnp\.|\bnumpy\.", source):
+    if missing and uses_numpy(source):
         fail(
             f"no gradient reached {', '.join(missing)} through {what}, and your code goes through NumPy. "
             f"{NUMPY_ROUND_TRIP.fix}",
-            mistake=NUMPY_ROUND_TRIP,
+            observed=NUMPY_ROUND_TRIP,
         )
     if missing:
         fail(
             f"no gradient reached {', '.join(missing)} through {what}. Keep every step in torch "
             "(no .detach(), .item(), .numpy() or torch.no_grad()), and use every input.",
-            mistake=CUTS_AUTOGRAD,
+            observed=CUTS_AUTOGRAD,
         )
 
 
@@ -255,5 +282,5 @@ def expect_no_forbidden_api(source: str, forbidden: Sequence[str], run: Callable
         run()
     except StudentRaised as error:
         if error.error_type == "ForbiddenAPIError":
-            fail(f"your code reached a forbidden API while it ran: {error}", mistake=FORBIDDEN_API)
+            fail(f"your code reached a forbidden API while it ran: {error}", observed=FORBIDDEN_API)
         raise

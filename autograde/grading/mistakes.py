@@ -51,6 +51,11 @@ def _same(actual: Any, wrong: Any) -> bool:
     return actual == wrong
 
 
+def uses_numpy(source: str) -> bool:
+    """The submission's text converts to NumPy or calls it: where gradients stop, that is why."""
+    return bool(re.search(r"\.numpy\(|\bnp\.|\bnumpy\.", source))
+
+
 def identify(
     actual: Any, mistakes: Sequence[Mistake], args: Sequence[Any], kwargs: dict | None = None, expected: Any = None
 ) -> Mistake | None:
@@ -84,4 +89,6 @@ NUMPY_ROUND_TRIP = Mistake(
     "Gradients cannot flow through NumPy arrays (that is why torch asks for .detach() before .numpy()): "
     "stay in torch from the inputs to the result.",
 )
+NOT_A_TENSOR = Mistake("the result is not a torch.Tensor", "Return the tensor itself, not a number, list or array made from it.")
+NOT_A_PAIR = Mistake("the result is not a pair", "Return a tuple of the two results the contract names, in its order.")
 FORBIDDEN_API = Mistake("a forbidden API does the work", "Write the computation yourself with basic tensor operations.")
