@@ -281,6 +281,11 @@ class SoftmaxBeforeLoss(Loop):
         return super().loss(torch.softmax(logits, dim=-1), y)
 
 
+class FreshOptimizer(Loop):
+    def update(self, optimizer):
+        super().update(self.optimizer())
+
+
 class OneStepShort(Loop):
     def run(self) -> list[float]:
         self.steps -= 1
@@ -357,6 +362,11 @@ LOOPS: dict[str, tuple[str, type[Loop]]] = {
         "Give F.cross_entropy the model's raw logits: it takes the softmax itself, and a second one leaves "
         "almost no gradient to learn from.",
         SoftmaxBeforeLoss,
+    ),
+    "fresh_optimizer": (
+        "a new optimizer is created at every step, so Adam's running averages start over each time",
+        "Create the Adam optimizer once, before the loop: its moment estimates build up over the steps.",
+        FreshOptimizer,
     ),
     "one_step_short": (
         "one step too few (the loop stops one step early)",

@@ -10,7 +10,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograde.grading.checks import expect_close, expect_no_forbidden_api, expect_shape, expect_tensor, expect_unchanged, fail
+from autograde.grading.checks import (
+    crash_means, expect_close, expect_no_forbidden_api, expect_shape, expect_tensor, expect_unchanged, fail,
+)
 from autograde.grading.mistakes import Mistake
 from autograde.grading.remote import StudentRaised
 from graders.module_cases import build, expect_parameter_gradients, fail_initialisation, parameters_of, summarise
@@ -148,6 +150,9 @@ def expect_neighbors(result, weight: torch.Tensor, index: int, k: int) -> None:
         )
 
 
+INT32_REFUSED = Mistake(
+    "int32 ids are refused", "Accept ids of any integer dtype: convert them with .long() where an operation needs int64."
+)
 WRONG_ERROR_TYPE = Mistake(
     "an id outside the table raises another error than IndexError", "Raise IndexError, as the contract says, for any id outside the table."
 )
@@ -180,7 +185,7 @@ def test_output_shape_is_ids_shape_plus_embedding_dim_for_any_ids_shape(student)
         )
 
 
-@pytest.mark.points(1, hint="Row i of the output is row ids[i] of self.weight, the first and last rows included.")
+@pytest.mark.points(1, hint="Row i of the output is row ids[i] of self.weight, the first and last rows included, for int64 and int32 ids alike.")
 def test_rows_match_torch_embedding_in_float32(student):
     weight = table(seed=2)
     module = build(student, "Embedding", NUM, DIM, state={"weight": weight})
@@ -189,6 +194,9 @@ def test_rows_match_torch_embedding_in_float32(student):
         module(ids), F.embedding(ids, weight), "the embedded ids",
         context=describe(ids, weight), mistakes=LOOKUP_MISTAKES, args=(weight, ids),
     )
+    with crash_means(INT32_REFUSED):  # any integer ids: int32 ones as well, as nn.Embedding takes them
+        found = module(ids.int())
+    expect_close(found, F.embedding(ids, weight), "the embedded int32 ids", context=describe(ids, weight) + ", as int32")
 
 
 @pytest.mark.points(0.5, hint="Return rows of self.weight as they are: no .float(), so a float64 table gives float64 vectors.")

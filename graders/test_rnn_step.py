@@ -36,16 +36,15 @@ def test_keeps_float64_inputs_in_float64(student):
     expect_close(result, reference(*inputs), "h_t", context=describe(3, 5, 4, torch.float64), mistakes=STEP_MISTAKES, args=inputs)
 
 
-@pytest.mark.points(1, hint="Your step should agree with torch.nn.RNNCell loaded with weight_ih = Wxh.T, for any batch size.")
+@pytest.mark.points(1, hint="Your step should agree with torch.nn.RNNCell loaded with weight_ih = Wxh.T, for any batch size and for inputs large enough to saturate the tanh.")
 def test_agrees_with_torch_rnncell_for_batch_sizes_1_2_and_7(student):
-    for batch in (1, 2, 7):
-        x, h, Wxh, Whh, bh = inputs = step_inputs(batch=batch, input_dim=6, hidden_dim=3, seed=10 + batch)
+    for batch, scale in ((1, 1.0), (2, 1.0), (7, 1.0), (2, 100.0)):
+        x, h, Wxh, Whh, bh = step_inputs(batch=batch, input_dim=6, hidden_dim=3, seed=10 + batch)
+        inputs = (x * scale, h, Wxh, Whh, bh)  # scale 100: pre-activations of about ±100, where exp overflows
         with torch.no_grad():
-            expected = torch_rnn_cell(Wxh, Whh, bh)(x, h)
-        expect_close(
-            student.rnn_step(*inputs), expected, "h_t",
-            context=describe(batch, 6, 3, torch.float32), mistakes=STEP_MISTAKES, args=inputs,
-        )
+            expected = torch_rnn_cell(Wxh, Whh, bh)(*inputs[:2])
+        context = describe(batch, 6, 3, torch.float32) + (f", x scaled by {scale:g}" if scale != 1 else "")
+        expect_close(student.rnn_step(*inputs), expected, "h_t", context=context, mistakes=STEP_MISTAKES, args=inputs)
 
 
 @pytest.mark.points(0.5, hint="Keep every step in torch (no .detach(), .item() or .numpy()) so gradients reach all five inputs.")
