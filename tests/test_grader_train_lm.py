@@ -38,7 +38,6 @@ MISTAKES = {
         "test_one_step_leaves_the_parameters_of_one_adam_step": "Adam runs at its default learning rate",
     },
     "softmax_before_loss": {"test_losses_match_the_reference_step_by_step": "softmax is applied to the logits before the cross-entropy"},
-    "optimizer_in_loop": {"test_losses_match_the_reference_step_by_step": "a new optimizer is created at every step"},
 }
 
 UNNAMED: set[str] = set()
