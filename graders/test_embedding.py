@@ -6,6 +6,8 @@ reference loaded with the same table (float32 and float64), IndexError for ids o
 the N(0, 1) initialisation, and cosine_neighbors' order, self-exclusion and use of the cosine.
 """
 
+import contextlib
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -150,6 +152,10 @@ def expect_neighbors(result, weight: torch.Tensor, index: int, k: int) -> None:
         )
 
 
+EMPTY_IDS_REFUSED = Mistake(
+    "an empty tensor of ids raises instead of giving an empty result",
+    "ids of shape (0,) hold no id to check: skip the range check (ids.min() has no value) when ids.numel() == 0.",
+)
 INT32_REFUSED = Mistake(
     "int32 ids are refused", "Accept ids of any integer dtype: convert them with .long() where an operation needs int64."
 )
@@ -172,15 +178,17 @@ def expect_index_error(module, ids: torch.Tensor, weight: torch.Tensor, **diagno
     )
 
 
-@pytest.mark.points(1, hint="Return (*ids.shape, embedding_dim) for ids of any shape, a 0-dim tensor included.",
+@pytest.mark.points(1, hint="Return (*ids.shape, embedding_dim) for ids of any shape, a 0-dim tensor and an empty one included.",
     code_hint="Indexing the table with the id tensor itself does the lookup for every shape.")
 def test_output_shape_is_ids_shape_plus_embedding_dim_for_any_ids_shape(student):
     weight = table(seed=1)
     module = build(student, "Embedding", NUM, DIM, state={"weight": weight})
-    for seed, shape in enumerate([(), (4,), (2, 5), (2, 3, 2)]):
+    for seed, shape in enumerate([(), (4,), (2, 5), (2, 3, 2), (0,), (3, 0)]):
         ids = random_ids(shape, seed=seed)
+        with crash_means(EMPTY_IDS_REFUSED) if 0 in shape else contextlib.nullcontext():
+            found = module(ids)
         expect_shape(
-            module(ids), (*shape, DIM), f"Embedding({NUM}, {DIM}) of ids of shape {shape}",
+            found, (*shape, DIM), f"Embedding({NUM}, {DIM}) of ids of shape {shape}",
             mistakes=LOOKUP_MISTAKES, args=(weight, ids),
         )
 
