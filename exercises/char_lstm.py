@@ -19,9 +19,10 @@ class CharLSTM(nn.Module):
     """Embedding -> LSTM -> Linear, predicting the next character at every position.
 
     Submodules (create them in this order, with exactly these names):
-        embedding: nn.Embedding(vocab_size, embed_dim)
-        lstm:      nn.LSTM(embed_dim, hidden_dim, num_layers, batch_first=True)
-        head:      nn.Linear(hidden_dim, vocab_size)
+        embedding: an nn.Embedding of vocab_size vectors of size embed_dim
+        lstm:      an nn.LSTM from embed_dim to hidden_dim, with num_layers layers and
+                   batch_first=True
+        head:      an nn.Linear from hidden_dim to vocab_size
 
     torch's own modules are allowed here.
     """

@@ -2,8 +2,8 @@
 
 A character-level model sees text as a sequence of characters, each mapped to an integer id:
 
-    itos = sorted(set(text))                    id -> character ("index to string")
-    stoi = {ch: i for i, ch in enumerate(itos)} character -> id ("string to index")
+    itos: the distinct characters of the text, sorted    id -> character ("index to string")
+    stoi: the dict back from each character to its id     character -> id ("string to index")
 
 Sorting makes the vocabulary deterministic: the same text always gives the same ids.
 encode turns a string into a tensor of ids; decode turns ids back into the string, so

@@ -8,9 +8,9 @@ vector g = (g_1, g_2, ...) and measure its L2 norm:
 
 If total_norm > max_norm, scale every gradient by the same factor:
 
-    g_i <- g_i * max_norm / (total_norm + 1e-6)
+    g_i <- g_i · max_norm / (total_norm + ε),   ε = 1e-6
 
-(the 1e-6 guards against division by zero), so the new total norm is just under max_norm.
+(ε guards against division by zero), so the new total norm is just under max_norm.
 Otherwise leave the gradients alone. This is what torch.nn.utils.clip_grad_norm_ does.
 """
 import torch

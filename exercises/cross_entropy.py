@@ -25,15 +25,15 @@ def cross_entropy(logits, targets):
         targets: (N,) or (B, T) int64 class ids in [0, V), the same leading shape as logits.
 
     Returns:
-        A 0-dim tensor in logits' dtype, equal to
-        F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1)); finite and correct for
-        logits as large as +-1e4.
+        A 0-dim tensor in logits' dtype, equal to F.cross_entropy on the inputs flattened to
+        (N, V) and (N,); finite and correct for logits as large as +-1e4.
 
     Forbidden: F.cross_entropy, F.nll_loss, F.log_softmax, torch.log_softmax and their
     nn.Module forms (nn.CrossEntropyLoss, nn.NLLLoss, nn.LogSoftmax). torch.logsumexp is allowed.
 
     Hints:
-        - Flatten first: logits.reshape(-1, V) and targets.reshape(-1) handle both shapes.
+        - Flatten first, the logits to (N, V) and the targets to (N,), with reshape: then
+          one computation handles both shapes.
         - logits.gather(1, targets.unsqueeze(1)) picks each row's target logit
           (or index with logits[torch.arange(N), targets]).
         - Pitfall: torch.log(torch.softmax(...)) is not stable: softmax can underflow to 0

@@ -67,7 +67,7 @@ def cosine_neighbors(weight, index, k):
         A LongTensor (k,) of row ids, most similar first; row `index` itself is never included.
 
     Hints:
-        - Normalise every row to length 1 (F.normalize(weight, dim=1)); then one
+        - Normalise every row to length 1 (F.normalize, along dim=1); then one
           matrix-vector product gives all N cosine similarities at once.
         - Set the row's similarity to itself to -inf so it is never picked, then take
           torch.topk(...).indices. Do it on a detached copy: this is analysis, not training.

@@ -38,7 +38,7 @@ def generate(model, prompt_ids, length, temperature=1.0, top_k=None, generator=N
           model.eval(), and restore with model.train(was_training) in a `finally:` block.
 
     Hints:
-        - torch.multinomial(probs, 1, generator=generator) draws one id from probs (V,).
+        - torch.multinomial(probs, num_samples, generator=...) draws ids from probs (V,).
         - torch.topk(z, k).values[-1] is the k-th largest logit; z.masked_fill(z < kth,
           float("-inf")) drops the rest.
     """

@@ -36,7 +36,7 @@ class LSTMLayer(nn.Module):
         Hints:
             - nn.Parameter(torch.empty(...)) creates a parameter; assigning it to self.<name>
               registers it under that name.
-            - nn.init.uniform_(p, -bound, bound) fills a parameter in place; a small
+            - nn.init.uniform_ fills a parameter in place between two bounds; a small
               reset_parameters() method looping over self.parameters() keeps this tidy.
         """
         super().__init__()

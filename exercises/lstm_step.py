@@ -9,8 +9,8 @@ outside. Four gates are computed from the same input and previous hidden state:
     f = sigmoid(gates_f)      forget gate: how much of the old memory to keep
     g = tanh(gates_g)         candidate values to write
     o = sigmoid(gates_o)      output gate: how much of the memory to show
-    c_t = f * c_prev + i * g
-    h_t = o * tanh(c_t)
+    c_t = f ⊙ c_prev + i ⊙ g    (⊙: the elementwise product)
+    h_t = o ⊙ tanh(c_t)
 
 The weights use torch.nn.LSTMCell's layout, so an LSTMCell's weight_ih, weight_hh, bias_ih and
 bias_hh can be passed straight in.
@@ -34,8 +34,8 @@ def lstm_step(x_t, state, W_ih, W_hh, b_ih, b_hh):
     Forbidden: torch.nn.LSTM, torch.nn.LSTMCell, torch.lstm_cell, torch.lstm.
 
     Hints:
-        - Compute all four gates with one expression of shape (B, 4H), then
-          gates.chunk(4, dim=1) gives i, f, g, o in that order.
+        - Compute all four gates with one expression of shape (B, 4H), then split it into
+          four (B, H) blocks along dim=1 (Tensor.chunk): i, f, g, o, in that order.
         - g uses tanh, the three others sigmoid; a swapped order (i, f, o, g, as some texts
           write it) will not match torch.
     """

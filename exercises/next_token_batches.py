@@ -5,11 +5,11 @@ inputs ids[j], target ids[j + 1]. To train on batch_size streams in parallel, an
 hidden state flow from one batch to the next, split the text into batch_size long rows, then
 cut the rows into windows of seq_len columns:
 
-    n = (len(ids) - 1) // (batch_size * seq_len)   windows per row (one id kept for the last target)
-    m = n * batch_size * seq_len                   ids used as inputs
-    X = ids[:m].view(batch_size, n * seq_len)      inputs
-    Y = ids[1:m + 1].view(batch_size, n * seq_len) targets: X shifted left by one
-    batch i = (X[:, i*seq_len:(i+1)*seq_len], Y[:, i*seq_len:(i+1)*seq_len]),  i = 0 .. n-1
+    n       the number of windows per row: as many full batches of batch_size * seq_len ids
+            as fit in the text, with one id kept back for the last target
+    X       the first n · batch_size · seq_len ids, laid out as batch_size rows of n · seq_len
+    Y       the same layout, starting one id later: Y[b, j] is the id that follows X[b, j]
+    batch i the i-th window of seq_len columns of X and of Y, for i = 0 .. n-1
 
 Row b of batch i+1 continues row b of batch i in the text, so the LSTM's hidden state after
 batch i is the right starting state for batch i+1.

@@ -2,9 +2,9 @@
 
 One optimizer step on a batch (x, y), both (B, T):
 
-    logits, hidden = model(x, hidden)                     (B, T, V)
-    loss = cross-entropy(logits, y), averaged over all B*T positions
-    loss.backward(); clip the gradient norm; optimizer.step()
+    forward x, with the hidden state carried from the batch before   logits (B, T, V)
+    loss = the cross-entropy of logits against y, averaged over all B*T positions
+    backward; clip the gradient norm; the optimizer's step
 
 Truncated backpropagation through time: the batches from make_batches continue each other row
 by row, so the hidden state after one batch is the right starting state for the next. Carry it
@@ -26,7 +26,7 @@ def train(model, ids, *, steps, batch_size=32, seq_len=64, lr=3e-3, clip=1.0, se
         ids: 1-D LongTensor, the encoded training text.
         steps: number of optimizer steps; the batches are cycled through
             (step s uses batch s % len(batches)).
-        batch_size, seq_len: passed to make_batches(ids, batch_size, seq_len).
+        batch_size, seq_len: passed on to make_batches.
         lr: Adam's learning rate.
         clip: max total gradient norm, applied after backward and before optimizer.step().
         seed: torch.manual_seed(seed) first thing, so a run is deterministic.
@@ -39,8 +39,8 @@ def train(model, ids, *, steps, batch_size=32, seq_len=64, lr=3e-3, clip=1.0, se
     Hints:
         - Put the model in training mode (model.train()) and create the optimizer once,
           before the loop.
-        - Reset hidden to None on batch 0 of every pass; otherwise detach it:
-          tuple(h.detach() for h in hidden).
+        - Reset hidden to None on batch 0 of every pass; otherwise detach each tensor of
+          the (h, c) pair.
         - optimizer.zero_grad() every step, or the gradients of all steps add up.
         - Record loss.item(), not loss: a tensor would keep its whole graph alive.
     """

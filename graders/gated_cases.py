@@ -222,17 +222,17 @@ LSTM_MISTAKES = [
     ),
     Mistake(
         "the forget and input gates are swapped",
-        "c_t = f * c_prev + i * g: the forget gate (second block) scales the old cell state.",
+        "The forget gate (second block) scales the old cell state; the input gate (first block) scales the candidate g.",
         _lstm_forget_input_swapped,
     ),
     Mistake(
         "tanh(c_t) is missing from h_t",
-        "h_t = o * torch.tanh(c_t), not o * c_t.",
+        "The output gate multiplies tanh of the new cell state, not the cell state itself.",
         _lstm_no_tanh_on_c,
     ),
     Mistake(
         "c_t is returned as h_t",
-        "h_t = o * torch.tanh(c_t); return (h_t, c_t).",
+        "h_t is the output gate times tanh of c_t; return both, (h_t, c_t).",
         _lstm_c_as_h,
     ),
     Mistake(

@@ -177,7 +177,7 @@ def run_train(student, model: RemoteObject, ids: torch.Tensor, *, timeout: float
         if "backward through the graph a second time" in text:
             where = text[text.find("\n  at line"):] if "\n  at line" in text else ""
             first_sentence = text.split(" (or directly")[0]
-            fail(f"{first_sentence}: the graph of an earlier step was freed.{where}\n{NEVER_DETACHED.describe()}")
+            fail(f"{first_sentence}: the graph of an earlier step was freed.{where}", mistake=NEVER_DETACHED)
         raise
 
 
@@ -188,22 +188,23 @@ def expect_float_losses(losses, steps: int, n_batches: int) -> list[float]:
     if not isinstance(losses, (list, tuple)):
         fail(f"train returned {type(losses).__name__}; it should return a list of {steps} Python floats.")
     if len(losses) != steps:
+        exactly = "Loop for step in range(steps): exactly `steps` optimizer steps."
         causes = {
-            steps - 1: "one step too few (the loop stops one step early)",
-            steps + 1: "one step too many",
-            steps * n_batches: "steps is used as a number of passes over all the batches",
-            n_batches: "one pass over the batches instead of `steps` steps",
+            steps - 1: Mistake("one step too few (the loop stops one step early)", exactly),
+            steps + 1: Mistake("one step too many", exactly),
+            steps * n_batches: Mistake("steps is used as a number of passes over all the batches", exactly),
+            n_batches: Mistake("one pass over the batches instead of `steps` steps", exactly),
         }
-        cause = f" This looks like a known mistake: {causes[len(losses)]}." if len(losses) in causes else ""
         fail(
             f"train returned {len(losses)} losses for steps={steps} (with {n_batches} batches): it should take "
-            f"exactly `steps` optimizer steps, cycling over the batches (step s uses batch s % {n_batches}).{cause}"
+            f"exactly `steps` optimizer steps, cycling over the batches (step s uses batch s % {n_batches}).",
+            mistake=causes.get(len(losses)),
         )
     kinds = sorted({type(value).__name__ for value in losses if type(value) is not float})
     if kinds:
         fail(
-            f"the losses should be Python floats, but some are {', '.join(kinds)}. "
-            f"{LOSSES_AS_TENSORS.describe() if 'Tensor' in kinds else ''}".rstrip()
+            f"the losses should be Python floats, but some are {', '.join(kinds)}.",
+            mistake=LOSSES_AS_TENSORS if "Tensor" in kinds else None,
         )
     return list(losses)
 
@@ -275,6 +276,16 @@ class SummedLoss(Loop):
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
 
 
+class SoftmaxBeforeLoss(Loop):
+    def loss(self, logits, y):
+        return super().loss(torch.softmax(logits, dim=-1), y)
+
+
+class FreshOptimizer(Loop):
+    def update(self, optimizer):
+        super().update(self.optimizer())
+
+
 class OneStepShort(Loop):
     def run(self) -> list[float]:
         self.steps -= 1
@@ -318,7 +329,7 @@ LOOPS: dict[str, tuple[str, type[Loop]]] = {
     ),
     "never_reset": (
         "the hidden state is not reset when the batches wrap around",
-        "Start from hidden = None whenever step % len(batches) == 0: batch 0 does not continue the last batch.",
+        "Start from hidden = None again whenever the batches wrap around: batch 0 does not continue the last batch.",
         NeverReset,
     ),
     "no_zero_grad": (
@@ -328,7 +339,7 @@ LOOPS: dict[str, tuple[str, type[Loop]]] = {
     ),
     "not_clipped": (
         "the gradients are not clipped to `clip` before optimizer.step()",
-        "Call torch.nn.utils.clip_grad_norm_(model.parameters(), clip) after backward, before the step.",
+        "Clip with torch.nn.utils.clip_grad_norm_ at `clip`, after backward and before the step.",
         NoClip,
     ),
     "summed_loss": (
@@ -338,13 +349,24 @@ LOOPS: dict[str, tuple[str, type[Loop]]] = {
     ),
     "default_lr": (
         "Adam runs at its default learning rate, not at `lr`",
-        "Create torch.optim.Adam(model.parameters(), lr=lr).",
+        "Pass lr=lr when you create the Adam optimizer.",
         DefaultLearningRate,
     ),
     "sgd": (
         "the optimizer is SGD, not Adam",
-        "Create torch.optim.Adam(model.parameters(), lr=lr).",
+        "Use torch.optim.Adam, at lr.",
         PlainSGD,
+    ),
+    "softmax_before_loss": (
+        "softmax is applied to the logits before the cross-entropy, which applies it again",
+        "Give F.cross_entropy the model's raw logits: it takes the softmax itself, and a second one leaves "
+        "almost no gradient to learn from.",
+        SoftmaxBeforeLoss,
+    ),
+    "fresh_optimizer": (
+        "a new optimizer is created at every step, so Adam's running averages start over each time",
+        "Create the Adam optimizer once, before the loop: its moment estimates build up over the steps.",
+        FreshOptimizer,
     ),
     "one_step_short": (
         "one step too few (the loop stops one step early)",
@@ -371,16 +393,12 @@ PARAMETER_MISTAKES = [Mistake(name, fix, _replay(loop, "parameters")) for name, 
 def seen_in_calls(name: str, fix: str) -> Mistake:
     """A mistake recognised from what the submission did (its calls, its types), not reproduced
     from its result: only its description is used."""
-
-    def cannot_reproduce(*args, **kwargs):
-        raise NotImplementedError(name)
-
-    return Mistake(name, fix, cannot_reproduce)
+    return Mistake(name, fix)
 
 
 NEVER_DETACHED = seen_in_calls(
     "the hidden state is carried without .detach()",
-    "Carry tuple(h.detach() for h in hidden): keep the values, cut the graph, so backward stops at the batch.",
+    "Detach each tensor of the carried state: keep the values, cut the graph, so backward stops at the batch.",
 )
 CLIP_AFTER_STEP = seen_in_calls(
     "the gradients are clipped after optimizer.step(), when the step has already used them",
@@ -474,8 +492,7 @@ def expect_distribution(
         f"{what}: the frequencies of the {n} ids drawn are [{observed}], expected about [{expected}] "
         f"(chi-square p-value {p:.1e})."
     )
-    known = matching_mistake(counts, mistakes, args)
-    fail(f"{message}\n{known.describe()}" if known else message)
+    fail(message, mistake=matching_mistake(counts, mistakes, args))
 
 
 LOGITS = torch.tensor([0.3, 1.0, -0.6, 0.6, -0.2, -1.0])
@@ -501,17 +518,22 @@ def generator(student, seed: int) -> RemoteObject:
 TEMPERATURE_MISTAKES = [
     Mistake(
         "the temperature has no effect: it is ignored, or it divides the probabilities (which the normalisation undoes)",
-        "Divide the logits by the temperature before the softmax: softmax(logits / temperature).",
+        "Divide the logits by the temperature, then take the softmax.",
         lambda logits, temperature: torch.softmax(logits.double(), -1),
     ),
     Mistake(
         "the logits are multiplied by the temperature instead of divided by it",
-        "Divide: softmax(logits / temperature), so that a high temperature flattens the distribution.",
+        "Divide the logits by the temperature, so that a high temperature flattens the distribution.",
         lambda logits, temperature: torch.softmax(logits.double() * temperature, -1),
     ),
     Mistake(
+        "softmax is taken twice (of the logits, then of the probabilities)",
+        "Sample from one softmax of the scaled logits: a softmax of probabilities, all in [0, 1], is almost uniform.",
+        lambda logits, temperature: torch.softmax(torch.softmax(logits.double() / temperature, -1), -1),
+    ),
+    Mistake(
         "the temperature divides the probabilities, and a second softmax is taken of them",
-        "Divide the logits, not the probabilities, then take one softmax: softmax(logits / temperature).",
+        "Divide the logits, not the probabilities, by the temperature, then take one softmax.",
         lambda logits, temperature: torch.softmax(torch.softmax(logits.double(), -1) / temperature, -1),
     ),
 ]

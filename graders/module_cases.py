@@ -135,5 +135,4 @@ def initialisation_mistake(values: torch.Tensor, mistakes: Sequence[Mistake], ar
 
 
 def fail_initialisation(message: str, values: torch.Tensor, mistakes: Sequence[Mistake], args: Sequence):
-    known = initialisation_mistake(values, mistakes, args)
-    fail(f"{message}\n{known.describe()}" if known else message)
+    fail(message, mistake=initialisation_mistake(values, mistakes, args))

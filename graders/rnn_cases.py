@@ -54,6 +54,11 @@ def torch_rnn(Wxh: torch.Tensor, Whh: torch.Tensor, bh: torch.Tensor) -> torch.n
     return rnn
 
 
+def _tanh_by_exp(a: torch.Tensor) -> torch.Tensor:
+    e = torch.exp(2 * a)
+    return (e - 1) / (e + 1)
+
+
 STEP_MISTAKES = [
     Mistake(
         "the tanh is missing",
@@ -89,6 +94,11 @@ STEP_MISTAKES = [
         "the tanh is applied before adding the bias",
         "Add bh first, then apply tanh to the whole sum.",
         lambda x, h, Wxh, Whh, bh: torch.tanh(x @ Wxh + h @ Whh) + bh,
+    ),
+    Mistake(
+        "tanh is written with exp, which overflows to nan for large inputs",
+        "Use torch.tanh: written as a ratio of exponentials it becomes inf / inf = nan once exp overflows.",
+        lambda x, h, Wxh, Whh, bh: _tanh_by_exp(x @ Wxh + h @ Whh + bh),
     ),
 ]
 

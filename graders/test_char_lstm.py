@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from autograde.grading.checks import (
-    expect_close, expect_gradients_reach, expect_pair, expect_shape, expect_unchanged, fail, with_grad,
+    expect_gradients, expect_gradients_reach, expect_pair, expect_shape, expect_unchanged, fail, with_grad,
 )
 from autograde.grading.mistakes import Mistake
 from autograde.grading.remote import RemoteObject, StudentRaised
@@ -90,6 +90,16 @@ def _bidirectional(weights, x, hidden=None):
         return model(x, hidden)
 
 
+def _softmax_head(weights, x, hidden=None):
+    logits, hidden = reference(weights, x, hidden)
+    return torch.softmax(logits, dim=-1), hidden
+
+
+def _log_softmax_head(weights, x, hidden=None):
+    logits, hidden = reference(weights, x, hidden)
+    return torch.log_softmax(logits, dim=-1), hidden
+
+
 MODEL_MISTAKES = [
     Mistake(
         "nn.LSTM is missing batch_first=True",
@@ -98,7 +108,7 @@ MODEL_MISTAKES = [
     ),
     Mistake(
         "the hidden argument is ignored",
-        "Pass hidden on to self.lstm(emb, hidden): it is what lets a sequence continue across calls.",
+        "Pass hidden on to the LSTM along with the embedded ids: it is what lets a sequence continue across calls.",
         lambda weights, x, hidden=None: reference(weights, x),
     ),
     Mistake(
@@ -110,6 +120,18 @@ MODEL_MISTAKES = [
         "the LSTM is bidirectional",
         "Its backward direction reads the future characters: a language model needs bidirectional=False.",
         _bidirectional,
+    ),
+    Mistake(
+        "the model returns probabilities (a softmax of the head's output) as its logits",
+        "Return the head's output as it is: the cross-entropy takes logits and applies the softmax itself, "
+        "so a softmax here is applied twice and squeezes every prediction towards uniform.",
+        _softmax_head,
+    ),
+    Mistake(
+        "the model returns log-probabilities (a log-softmax of the head's output) as its logits",
+        "Return the head's output as it is: the logits are the raw scores, and every consumer (the loss, "
+        "the sampler) normalises them itself.",
+        _log_softmax_head,
     ),
 ]
 
@@ -129,12 +151,12 @@ def settings(vocab_size: int, embed_dim: int, hidden_dim: int, num_layers: int) 
 STRUCTURE_MISTAKES = [
     Mistake(
         "nn.LSTM is missing batch_first=True",
-        "Create it as nn.LSTM(embed_dim, hidden_dim, num_layers, batch_first=True).",
+        "Create the LSTM with batch_first=True: without it, nn.LSTM reads its input as (T, B, features).",
         lambda *sizes: {**settings(*sizes), "lstm.batch_first": False},
     ),
     Mistake(
         "num_layers is not passed to nn.LSTM",
-        "Create it as nn.LSTM(embed_dim, hidden_dim, num_layers, batch_first=True).",
+        "Pass num_layers on to nn.LSTM (its third argument): the hidden state has one row per layer.",
         lambda *sizes: {**settings(*sizes), "lstm.num_layers": 1},
     ),
     Mistake(
@@ -174,7 +196,8 @@ def expect_structure(model: RemoteObject, what: str, *sizes: int) -> None:
         )
 
 
-@pytest.mark.points(1, hint="self.embedding = nn.Embedding(...), self.lstm = nn.LSTM(..., batch_first=True), self.head = nn.Linear(hidden_dim, vocab_size).")
+@pytest.mark.points(1, hint="Three submodules named embedding, lstm and head: an nn.Embedding, a batch-first nn.LSTM, and an nn.Linear from the hidden size to the vocabulary.",
+    code_hint="nn.LSTM(..., batch_first=True) reads (B, T, features); the head's in_features is hidden_dim, its out_features vocab_size.")
 def test_submodules_are_an_embedding_an_lstm_and_a_linear_head(student):
     model = student.CharLSTM(VOCAB, embed_dim=EMBED, hidden_dim=HIDDEN, num_layers=2)
     what = f"CharLSTM({VOCAB}, embed_dim={EMBED}, hidden_dim={HIDDEN}, num_layers=2)"
@@ -202,7 +225,8 @@ def test_logits_and_hidden_have_the_documented_shapes(student):
                 )
 
 
-@pytest.mark.points(1, hint="forward: embedding, then self.lstm(emb, hidden), then the head on the LSTM's output; return (logits, (h, c)).")
+@pytest.mark.points(1, hint="forward runs the three submodules in turn: the embedding, the LSTM (given the hidden state you received), the head on every step's output.",
+    code_hint="nn.LSTM returns (output, (h, c)): the head applies to output, and (h, c) is the hidden state to return.")
 def test_matches_the_reference_model_with_the_same_weights_in_float32(student):
     weights = model_weights(2, seed=3)
     model = build(student, "CharLSTM", VOCAB, EMBED, HIDDEN, 2, state=weights)
@@ -301,7 +325,8 @@ def test_gradients_match_the_reference(student):
     logits, (h, c) = reference_net(x, tuple(leaves))
     sum((o * g).sum() for o, g in zip((logits, h, c), cotangents)).backward()
     grads = (result.grads or [None] * 3)[1:]
-    expect_gradients_reach(grads, ["h", "c"], "CharLSTM")
-    for name, got, leaf in zip(("h", "c"), grads, leaves):
-        expect_close(got, leaf.grad, f"the gradient with respect to the given {name}")
+    expect_gradients(
+        grads, [leaf.grad for leaf in leaves], ["h", "c"], "CharLSTM",
+        values=(result.value, reference(weights, x, hidden)),
+    )
     expect_parameter_gradients(result.param_grads, {n: p.grad for n, p in reference_net.named_parameters()}, "CharLSTM")

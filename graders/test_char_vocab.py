@@ -22,9 +22,19 @@ def _first_appearance_vocab(text):
     return {ch: i for i, ch in enumerate(itos)}, itos
 
 
+UNKNOWN_CHARACTERS_HIDDEN = Mistake(
+    "a character missing from stoi does not raise KeyError", "Look each character up with stoi[ch], not stoi.get(...)."
+)
+DECODE_ONE_FORM_ONLY = Mistake(
+    "decode accepts only one of the two forms of ids", "Accept a list of ints and a 1-D tensor alike: turn a tensor into a list first."
+)
+CHARACTERS_DROPPED = Mistake(
+    "some characters of the text are left out of the vocabulary",
+    "Take every distinct character of the text, whatever it is (accents, symbols, other scripts).",
+)
 UNSORTED = Mistake(
     "the vocabulary is not sorted",
-    "Use itos = sorted(set(text)): a set's order changes from one Python process to the next "
+    "Sort the distinct characters: a set's order changes from one Python process to the next "
     "(string hashing is randomised), so unsorted ids would not match a model saved by another run.",
     _first_appearance_vocab,
 )
@@ -36,12 +46,12 @@ SWAPPED = Mistake(
 STOI_MISTAKES = [
     Mistake(
         "the ids start at 1",
-        "Number the characters from 0: stoi = {ch: i for i, ch in enumerate(itos)}.",
+        "Number the characters from 0, in the order of itos (enumerate counts from 0).",
         lambda itos: {ch: i + 1 for i, ch in enumerate(itos)},
     ),
     Mistake(
         "stoi maps ids to characters (that is what itos does)",
-        "stoi maps each character to its id: {ch: i for i, ch in enumerate(itos)}.",
+        "stoi goes the other way, from each character to its id, so that itos[stoi[ch]] == ch.",
         lambda itos: dict(enumerate(itos)),
     ),
 ]
@@ -92,12 +102,12 @@ def expect_sorted_vocabulary(itos: list, text: str) -> None:
     expected = sorted(set(text))
     if itos == expected:
         return
-    what = f"itos should be sorted(set(text)), {_show(expected)} in this order, but it is {_show(itos)}"
+    what = f"itos should be the distinct characters of the text, sorted: {_show(expected)} in this order, but it is {_show(itos)}"
     if sorted(itos, key=str) == expected:
-        fail(f"{what}.\n{UNSORTED.describe()}")
+        fail(f"{what}.", mistake=UNSORTED)
     missing = [ch for ch in expected if ch not in itos]
     if missing:
-        what += f" (missing {missing!r})"
+        fail(f"{what} (missing {missing!r}).", mistake=CHARACTERS_DROPPED)
     fail(f"{what}.")
 
 
@@ -111,8 +121,10 @@ def expect_ids(value, text: str, stoi: dict) -> None:
         )
     expect_shape(value, (len(text),), what)
     if value.dtype != torch.int64:
-        known = f"\n{FLOAT_IDS.describe()}" if value.is_floating_point() else ""
-        fail(f"{what} should have dtype torch.int64 (a LongTensor of ids), but it has dtype {value.dtype}.{known}")
+        fail(
+            f"{what} should have dtype torch.int64 (a LongTensor of ids), but it has dtype {value.dtype}.",
+            mistake=FLOAT_IDS if value.is_floating_point() else None,
+        )
     expected = encode(text, stoi)
     if not torch.equal(value, expected):
         fail(f"{what} should be the ids {expected.tolist()}, but it is {value.tolist()}.")
@@ -123,13 +135,15 @@ def expect_round_trip(value, text: str) -> None:
         fail(f"decode(encode(text, stoi), itos) should give back {text!r}, but it gave {value!r}.")
 
 
-@pytest.mark.points(1, hint="itos = sorted(set(text)): every distinct character once, in sorted order.")
+@pytest.mark.points(1, hint="itos lists every distinct character of the text once, in sorted order.",
+    code_hint="A set keeps each character once; sorted() turns it into a list in a fixed order.")
 def test_itos_is_the_sorted_list_of_distinct_characters(student):
     _, itos = student_vocab(student, TEXT)
     expect_sorted_vocabulary(itos, TEXT)
 
 
-@pytest.mark.points(0.5, hint="stoi = {ch: i for i, ch in enumerate(itos)}, so that itos[stoi[ch]] == ch.")
+@pytest.mark.points(0.5, hint="stoi is the inverse of itos: itos[stoi[ch]] == ch for every character.",
+    code_hint="enumerate(itos) yields the (id, character) pairs to build the dict from.")
 def test_stoi_maps_each_character_to_its_index_in_itos(student):
     stoi, itos = student_vocab(student, TEXT)
     expected = {ch: i for i, ch in enumerate(itos)}
@@ -145,7 +159,8 @@ def test_stoi_maps_each_character_to_its_index_in_itos(student):
         )
 
 
-@pytest.mark.points(0.5, hint="torch.tensor([stoi[ch] for ch in text], dtype=torch.long): the dtype also makes '' give an int64 tensor of shape (0,).", title="encode returns an int64 tensor of shape (len(text),)")
+@pytest.mark.points(0.5, hint="encode returns an int64 tensor with one id per character, of shape (0,) for the empty text.",
+    code_hint="torch.tensor(a_list_of_ids, dtype=torch.long): the explicit dtype also makes the empty text an int64 tensor.", title="encode returns an int64 tensor of shape (len(text),)")
 def test_encode_returns_an_int64_tensor_of_shape_len_text(student):
     stoi, _ = build_vocab(TEXT)
     for text in ("the lazy dog", ""):
@@ -163,11 +178,13 @@ def test_encode_raises_key_error_for_a_character_missing_from_stoi(student):
         return
     fail(
         f"encode('abd', stoi) should raise KeyError, since 'd' is not in stoi, but it returned {value!r}. "
-        "Look characters up with stoi[ch]: stoi.get(ch, default) hides unknown characters."
+        "Look characters up with stoi[ch]: stoi.get(ch, default) hides unknown characters.",
+        observed=UNKNOWN_CHARACTERS_HIDDEN,
     )
 
 
-@pytest.mark.points(0.5, hint="Accept both forms: ids.tolist() turns a tensor into a list of ints; then ''.join(itos[i] for i in ids).", title="decode accepts a list of ints or a 1-D tensor")
+@pytest.mark.points(0.5, hint="decode accepts a list of ints and a 1-D integer tensor alike.",
+    code_hint="ids.tolist() turns a tensor into a list of ints; str.join glues the characters together.", title="decode accepts a list of ints or a 1-D tensor")
 def test_decode_accepts_a_list_of_ints_or_a_1d_tensor(student):
     stoi, itos = build_vocab(TEXT)
     text = "the lazy dog"
@@ -176,7 +193,7 @@ def test_decode_accepts_a_list_of_ints_or_a_1d_tensor(student):
         try:
             value = student.decode(arg, itos)
         except StudentRaised as error:
-            fail(f"decode should accept ids as {form}, but with {form} {error}")
+            fail(f"decode should accept ids as {form}, but with {form} {error}", observed=DECODE_ONE_FORM_ONLY)
         if value != text:
             fail(
                 f"decode of {form} should return {text!r}, but it returned {value!r}.",

@@ -39,6 +39,11 @@ def _log_of_softmax(logits, targets):
     return -torch.log(torch.softmax(z, 1)).gather(1, y.unsqueeze(1)).mean()
 
 
+def _softmax_first(logits, targets):
+    z, y = _flat(logits, targets)
+    return torch_cross_entropy(torch.softmax(z, 1), y)
+
+
 MISTAKES = [
     Mistake(
         "the losses are summed, not averaged",
@@ -79,6 +84,12 @@ MISTAKES = [
         "log(softmax(logits)) is not stable: softmax underflows to 0 far below the largest logit, and log(0) = -inf",
         "Compute log p(y) = z_y - logsumexp(z) directly, with torch.logsumexp.",
         _log_of_softmax,
+    ),
+    Mistake(
+        "softmax is applied to the logits first, and the loss then applies it again",
+        "The loss takes the raw logits: logsumexp(z) - z_y already contains the softmax. Applied to probabilities, "
+        "it computes a second softmax of numbers squeezed into [0, 1], so the loss barely moves.",
+        _softmax_first,
     ),
 ]
 
@@ -142,10 +153,10 @@ def test_is_finite_and_correct_for_logits_of_plus_or_minus_1e4(student):
 
 
 @pytest.mark.points(0.5, hint="Keep every step in torch (no .detach(), .item() or .numpy()) so the gradient reaches the logits.")
-def test_gradients_reach_the_logits(student):
+def test_gradients_reach_the_logits(student, student_source):
     logits, targets = logits_inputs(2, 3, seed=4)
     result = student.call("cross_entropy", *with_grad([logits]), targets, backward=[torch.tensor(1.0)])
-    expect_gradients_reach(result.grads[:1], NAMES[:1], "cross_entropy")
+    expect_gradients_reach(result.grads[:1], NAMES[:1], "cross_entropy", source=student_source)
 
 
 @pytest.mark.points(0.5, hint="If the loss is right the gradient follows: d loss / d z = (softmax(z) - one_hot(y)) / N.")
@@ -154,7 +165,9 @@ def test_gradients_match_torch_cross_entropy(student):
     cotangent = torch.tensor(0.7, dtype=torch.float64)
     result = student.call("cross_entropy", *with_grad([logits]), targets, backward=[cotangent])
     expected = reference_gradients(lambda z: torch_cross_entropy(z, targets), [logits], [cotangent])
-    expect_gradients(result.grads[:1], expected, NAMES[:1], "cross_entropy")
+    expect_gradients(
+        result.grads[:1], expected, NAMES[:1], "cross_entropy", values=(result.value, torch_cross_entropy(logits, targets)),
+    )
 
 
 @pytest.mark.points(0.5, hint="Do not modify the logits in place (z = z - m, not z -= m or z.sub_(m)).")

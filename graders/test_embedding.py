@@ -6,11 +6,15 @@ reference loaded with the same table (float32 and float64), IndexError for ids o
 the N(0, 1) initialisation, and cosine_neighbors' order, self-exclusion and use of the cosine.
 """
 
+import contextlib
+
 import pytest
 import torch
 import torch.nn.functional as F
 
-from autograde.grading.checks import expect_close, expect_no_forbidden_api, expect_shape, expect_tensor, expect_unchanged, fail
+from autograde.grading.checks import (
+    crash_means, expect_close, expect_no_forbidden_api, expect_shape, expect_tensor, expect_unchanged, fail,
+)
 from autograde.grading.mistakes import Mistake
 from autograde.grading.remote import StudentRaised
 from graders.module_cases import build, expect_parameter_gradients, fail_initialisation, parameters_of, summarise
@@ -111,12 +115,12 @@ NEIGHBOR_MISTAKES = [
     ),
     Mistake(
         "the similarity is the dot product, not the cosine",
-        "Divide by both lengths (or normalise every row with F.normalize(weight, dim=1)) so long rows do not win.",
+        "Divide by both lengths (or normalise every row to length 1 first) so long rows do not win.",
         lambda weight, index, k: _top(weight.detach() @ weight.detach()[index], index, k),
     ),
     Mistake(
         "the columns are normalised (dim=0) instead of the rows",
-        "Normalise each row to length 1: F.normalize(weight, dim=1).",
+        "Normalise each row to length 1 (along dim=1), not each column.",
         lambda weight, index, k: _top(_cosine(weight, index, dim=0), index, k),
     ),
 ]
@@ -148,13 +152,25 @@ def expect_neighbors(result, weight: torch.Tensor, index: int, k: int) -> None:
         )
 
 
+EMPTY_IDS_REFUSED = Mistake(
+    "an empty tensor of ids raises instead of giving an empty result",
+    "ids of shape (0,) hold no id to check: skip the range check (ids.min() has no value) when ids.numel() == 0.",
+)
+INT32_REFUSED = Mistake(
+    "int32 ids are refused", "Accept ids of any integer dtype: convert them with .long() where an operation needs int64."
+)
+WRONG_ERROR_TYPE = Mistake(
+    "an id outside the table raises another error than IndexError", "Raise IndexError, as the contract says, for any id outside the table."
+)
+
+
 def expect_index_error(module, ids: torch.Tensor, weight: torch.Tensor, **diagnosis) -> None:
     what = f"Embedding({NUM}, {DIM}) applied to ids {ids.tolist()}"
     try:
         result = module(ids)
     except StudentRaised as error:
         if error.error_type != "IndexError":
-            fail(f"{what} should raise IndexError, but: {error}")
+            fail(f"{what} should raise IndexError, but: {error}", observed=WRONG_ERROR_TYPE)
         return
     fail(
         f"{what} returned a result: ids outside [0, {NUM}) must raise IndexError.",
@@ -162,19 +178,22 @@ def expect_index_error(module, ids: torch.Tensor, weight: torch.Tensor, **diagno
     )
 
 
-@pytest.mark.points(1, hint="Return (*ids.shape, embedding_dim) for ids of any shape, a 0-dim tensor included: self.weight[ids] does.", title="output shape is ids.shape + (embedding_dim,) for any ids shape")
+@pytest.mark.points(1, hint="Return (*ids.shape, embedding_dim) for ids of any shape, a 0-dim tensor and an empty one included.",
+    code_hint="Indexing the table with the id tensor itself does the lookup for every shape.", title="output shape is ids.shape + (embedding_dim,) for any ids shape")
 def test_output_shape_is_ids_shape_plus_embedding_dim_for_any_ids_shape(student):
     weight = table(seed=1)
     module = build(student, "Embedding", NUM, DIM, state={"weight": weight})
-    for seed, shape in enumerate([(), (4,), (2, 5), (2, 3, 2)]):
+    for seed, shape in enumerate([(), (4,), (2, 5), (2, 3, 2), (0,), (3, 0)]):
         ids = random_ids(shape, seed=seed)
+        with crash_means(EMPTY_IDS_REFUSED) if 0 in shape else contextlib.nullcontext():
+            found = module(ids)
         expect_shape(
-            module(ids), (*shape, DIM), f"Embedding({NUM}, {DIM}) of ids of shape {shape}",
+            found, (*shape, DIM), f"Embedding({NUM}, {DIM}) of ids of shape {shape}",
             mistakes=LOOKUP_MISTAKES, args=(weight, ids),
         )
 
 
-@pytest.mark.points(1, hint="Row i of the output is row ids[i] of self.weight, the first and last rows included.")
+@pytest.mark.points(1, hint="Row i of the output is row ids[i] of self.weight, the first and last rows included, for int64 and int32 ids alike.")
 def test_rows_match_torch_embedding_in_float32(student):
     weight = table(seed=2)
     module = build(student, "Embedding", NUM, DIM, state={"weight": weight})
@@ -183,6 +202,9 @@ def test_rows_match_torch_embedding_in_float32(student):
         module(ids), F.embedding(ids, weight), "the embedded ids",
         context=describe(ids, weight), mistakes=LOOKUP_MISTAKES, args=(weight, ids),
     )
+    with crash_means(INT32_REFUSED):  # any integer ids: int32 ones as well, as nn.Embedding takes them
+        found = module(ids.int())
+    expect_close(found, F.embedding(ids, weight), "the embedded int32 ids", context=describe(ids, weight) + ", as int32")
 
 
 @pytest.mark.points(0.5, hint="Return rows of self.weight as they are: no .float(), so a float64 table gives float64 vectors.")
@@ -196,7 +218,8 @@ def test_keeps_a_float64_table_in_float64(student):
     )
 
 
-@pytest.mark.points(0.5, hint="An id >= num_embeddings must raise IndexError (not RuntimeError): check ids.max() yourself if needed.")
+@pytest.mark.points(0.5, hint="An id >= num_embeddings must raise IndexError, not the RuntimeError torch's indexing may raise: check the range yourself.",
+    code_hint="Compare ids.min() and ids.max() with the size of the table before indexing.")
 def test_an_id_past_the_end_raises_index_error(student):
     weight = table(seed=5)
     module = build(student, "Embedding", NUM, DIM, state={"weight": weight})
@@ -222,7 +245,8 @@ def test_gradients_reach_only_the_rows_used_and_add_up_for_repeats(student):
     expect_parameter_gradients(result.param_grads, {"weight": leaf.grad}, f"Embedding({NUM}, {DIM})")
 
 
-@pytest.mark.points(0.5, hint="Register weight as nn.Parameter(torch.randn(num_embeddings, embedding_dim)).")
+@pytest.mark.points(0.5, hint="weight must be an nn.Parameter (so optimizers see it) drawn from a standard normal N(0, 1).",
+    code_hint="torch.randn draws from N(0, 1); wrapping the table in nn.Parameter registers it.")
 def test_weight_is_a_parameter_drawn_from_a_standard_normal(student):
     shape = (2000, 64)  # 128,000 draws: the mean is within ±0.02 and the std within 1 ± 0.03 by far
     params = parameters_of(student, student.Embedding(*shape))
@@ -245,7 +269,8 @@ def test_cosine_neighbors_rank_most_similar_first_without_the_row_itself(student
         expect_neighbors(student.cosine_neighbors(weight, index, k), weight, index, k)
 
 
-@pytest.mark.points(0.5, hint="cos(u, v) = u·v / (|u| |v|): normalise every row (F.normalize(weight, dim=1)) before the dot products.")
+@pytest.mark.points(0.5, hint="cos(u, v) = u·v / (|u| |v|): compare directions, not lengths.",
+    code_hint="F.normalize with dim=1 scales every row to length 1; one matrix-vector product then gives all the similarities.")
 def test_cosine_neighbors_rank_by_cosine_not_dot_product(student):
     expect_neighbors(student.cosine_neighbors(DOT_VERSUS_COSINE, 0, 3), DOT_VERSUS_COSINE, 0, 3)
 

@@ -32,9 +32,16 @@ STATE_NOT_CARRIED = seen_in_calls(
     "the hidden state is not carried from one call to the next",
     "Keep the hidden state the model returns and pass it back in: logits, hidden = model(x, hidden).",
 )
+NO_GREEDY = seen_in_calls(
+    "temperature 0 is not treated as greedy decoding", "At temperature 0, take the argmax of the logits instead of dividing by zero."
+)
+BUILDS_GRAPHS = seen_in_calls("generation records autograd graphs", "Run the generation loop under torch.no_grad().")
+MODE_NOT_RESTORED = seen_in_calls(
+    "the model's train/eval mode is not restored", "Restore the mode the model had before generate, in a finally: block."
+)
 GENERATOR_IGNORED = seen_in_calls(
     "the generator is not passed to torch.multinomial (the global random state is used instead)",
-    "Call torch.multinomial(probs, 1, generator=generator).",
+    "Pass generator=generator to torch.multinomial, and draw no other random numbers.",
 )
 
 
@@ -52,7 +59,8 @@ def new_ids(student, model, length: int, **kwargs) -> torch.Tensor:
     return tail(student.generate(model, torch.tensor([0]), length, **kwargs), length, "generate's output")
 
 
-@pytest.mark.points(1, hint="Return torch.cat([prompt_ids, new_ids]) as a 1-D LongTensor of length len(prompt) + length.")
+@pytest.mark.points(1, hint="Return the prompt followed by the new ids, as one 1-D LongTensor of length len(prompt) + length.",
+    code_hint="torch.cat joins the prompt and the new ids; keep them int64.")
 def test_returns_the_prompt_followed_by_length_new_ids(student):
     vocab = len(alphabet())
     model = remote_model(student, initial_state(seed=6, **SMALL), **SMALL)
@@ -60,12 +68,12 @@ def test_returns_the_prompt_followed_by_length_new_ids(student):
     for length in (5, 0):
         out = student.generate(model, prompt, length, generator=generator(student, 1))
         if isinstance(out, torch.Tensor) and out.shape == (length,) and length:
-            fail(f"generate returned {length} ids for a prompt of 3 and length={length}.\n{PROMPT_MISSING.describe()}")
+            fail(f"generate returned {length} ids for a prompt of 3 and length={length}.", mistake=PROMPT_MISSING)
         expect_shape(out, (3 + length,), f"generate's output for a prompt of 3 ids and length={length}")
         if out.dtype != torch.int64:
             fail(f"generate's output has dtype {out.dtype}; it should be torch.int64 (a LongTensor of ids).")
         if not torch.equal(out[:3], prompt):
-            fail(f"generate's output starts with {out[:3].tolist()}, not with the prompt {prompt.tolist()}.\n{PROMPT_MISSING.describe()}")
+            fail(f"generate's output starts with {out[:3].tolist()}, not with the prompt {prompt.tolist()}.", mistake=PROMPT_MISSING)
         if bool(((out < 0) | (out >= vocab)).any()):
             fail(f"generate's output holds ids outside [0, {vocab}): {out.tolist()}.")
 
@@ -85,27 +93,31 @@ def test_feeds_the_prompt_once_then_each_new_id_with_the_carried_state(student):
         known = PREFIX_REREAD if len(calls) > 1 and calls[1]["x"].shape[-1] > 1 else None
         fail(
             f"generate called the model {len(calls)} times for length={length}: once for the prompt, then once per "
-            f"new id (the last may be skipped), so {length} or {length + 1} times."
-            + (f"\n{known.describe()}" if known else "")
+            f"new id (the last may be skipped), so {length} or {length + 1} times.",
+            mistake=known,
         )
     for k, call in enumerate(calls[1:], start=1):
         if call["x"].shape != (1, 1):
-            fail(f"call {k + 1} to the model fed {tuple(call['x'].shape)} ids instead of the newest id alone.\n{PREFIX_REREAD.describe()}")
+            fail(f"call {k + 1} to the model fed {tuple(call['x'].shape)} ids instead of the newest id alone.", mistake=PREFIX_REREAD)
         if call["carried"] is None:
-            fail(f"call {k + 1} to the model had no hidden state.\n{STATE_NOT_CARRIED.describe()}")
+            fail(f"call {k + 1} to the model had no hidden state.", mistake=STATE_NOT_CARRIED)
         if call["carried"] != 4 + k - 1:
             fail(f"call {k + 1} got a hidden state that is not the one returned by call {k}: pass on the state each call returns.")
         if int(call["x"]) != int(drawn[k - 1]):
             fail(f"call {k + 1} fed id {int(call['x'])}, but the id generated before it was {int(drawn[k - 1])}: feed the newest id.")
 
 
-@pytest.mark.points(1, hint="Sample with torch.multinomial(torch.softmax(logits[0, -1] / temperature, -1), 1, generator=generator).")
+@pytest.mark.points(1, hint="Sample the next id from the softmax of the last position's logits: the draws must follow that distribution.",
+    code_hint="torch.multinomial draws ids from a probability vector (V,): give it the last position's softmax and the generator.")
 def test_samples_follow_the_softmax_of_the_logits(student):
     drawn = new_ids(student, constant_model(student), DRAWS, temperature=1.0, generator=generator(student, 3))
-    expect_distribution(counts_of(drawn, len(LOGITS)), softmax_at(LOGITS, 1.0), "at temperature 1")
+    expect_distribution(
+        counts_of(drawn, len(LOGITS)), softmax_at(LOGITS, 1.0), "at temperature 1",
+        mistakes=TEMPERATURE_MISTAKES, args=(LOGITS, 1.0),
+    )
 
 
-@pytest.mark.points(1.5, hint="Divide the logits by the temperature, then take the softmax: softmax(logits / temperature).")
+@pytest.mark.points(1.5, hint="The temperature divides the logits, before the softmax: a low temperature sharpens the distribution, a high one flattens it.")
 def test_temperature_divides_the_logits(student):
     for seed, temperature in ((4, 0.5), (5, 2.0)):
         drawn = new_ids(student, constant_model(student), DRAWS, temperature=temperature, generator=generator(student, seed))
@@ -115,7 +127,8 @@ def test_temperature_divides_the_logits(student):
         )
 
 
-@pytest.mark.points(1, hint="if temperature == 0: take logits.argmax() (no division by zero, no sampling).")
+@pytest.mark.points(1, hint="Temperature 0 means greedy: take the most likely id, with no division by zero and no sampling.",
+    code_hint="argmax over the last position's logits picks that id.")
 def test_temperature_zero_is_greedy(student):
     table = torch.randn(6, 6, generator=torch.Generator().manual_seed(7))
     prompt, length = torch.tensor([2, 5]), 8
@@ -127,7 +140,7 @@ def test_temperature_zero_is_greedy(student):
     except StudentRaised as error:
         if error.error_type != "RuntimeError":
             raise
-        fail(f"generate raised at temperature 0: {error}\nAt temperature 0, pick logits.argmax() instead of dividing by zero.")
+        fail(f"generate raised at temperature 0: {error}", mistake=NO_GREEDY)
     drawn = tail(out, length, "generate's output at temperature 0")
     if drawn.tolist() != expected[1:]:
         fail(
@@ -146,8 +159,8 @@ def test_top_k_samples_only_among_the_k_largest_logits(student):
     if outside:
         known = matching_mistake(counts, TOP_K_MISTAKES, (LOGITS, temperature, k))
         fail(
-            f"with top_k={k}, generate drew ids {outside}, which are not among the {k} largest logits (ids {sorted(allowed)})."
-            + (f"\n{known.describe()}" if known else "")
+            f"with top_k={k}, generate drew ids {outside}, which are not among the {k} largest logits (ids {sorted(allowed)}).",
+            mistake=known,
         )
     expect_distribution(
         counts, softmax_at(LOGITS, temperature, k), f"with top_k={k}", mistakes=TOP_K_MISTAKES, args=(LOGITS, temperature, k)
@@ -160,7 +173,7 @@ def test_the_same_seeded_generator_gives_the_same_ids(student):
     for name, seed in (("first", 8), ("again", 8), ("other", 9)):
         runs[name] = new_ids(student, constant_model(student), 40, temperature=2.0, generator=generator(student, seed))
     if not torch.equal(runs["first"], runs["again"]):
-        fail(f"two calls with generators seeded alike gave different ids.\n{GENERATOR_IGNORED.describe()}")
+        fail("two calls with generators seeded alike gave different ids.", mistake=GENERATOR_IGNORED)
     if torch.equal(runs["first"], runs["other"]):
         fail(
             "generators with different seeds gave the same 40 ids: the generator is not what the samples come "
@@ -168,7 +181,8 @@ def test_the_same_seeded_generator_gives_the_same_ids(student):
         )
 
 
-@pytest.mark.points(0.5, hint="Run the whole loop under `with torch.no_grad():`.")
+@pytest.mark.points(0.5, hint="Generation needs no gradients: build no autograd graph while sampling.",
+    code_hint="Run the whole loop under torch.no_grad().")
 def test_builds_no_autograd_graph(student):
     model = constant_model(student)
     new_ids(student, model, 5, generator=generator(student, 10))
@@ -176,11 +190,13 @@ def test_builds_no_autograd_graph(student):
     if recorded:
         fail(
             f"{len(recorded)} of the calls to the model ran with autograd recording, building graphs nobody will "
-            "use. Wrap the generation loop in `with torch.no_grad():`."
+            "use. Wrap the generation loop in `with torch.no_grad():`.",
+            observed=BUILDS_GRAPHS,
         )
 
 
-@pytest.mark.points(0.5, hint="was_training = model.training; model.eval(); ... finally: model.train(was_training).")
+@pytest.mark.points(0.5, hint="Leave the model in the train/eval mode you found it in, even when something fails midway.",
+    code_hint="Remember model.training before switching to eval mode, and restore it in a finally: block.")
 def test_restores_the_model_train_eval_mode(student):
     for training in (True, False):
         model = constant_model(student)
@@ -192,5 +208,6 @@ def test_restores_the_model_train_eval_mode(student):
             fail(
                 f"the model was in {before} mode before generate and is in {now} mode after it: generate must "
                 "leave the mode as it found it. Remember model.training, then restore it with "
-                "model.train(was_training) in a finally: block."
+                "model.train(was_training) in a finally: block.",
+                observed=MODE_NOT_RESTORED,
             )

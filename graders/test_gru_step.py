@@ -29,7 +29,8 @@ def expect_like_grucell(student, inputs: tuple, context: str) -> None:
     expect_gru_state(student.gru_step(*inputs), expected, context, inputs)
 
 
-@pytest.mark.points(0.5, hint="Return h_t with shape (batch, hidden): W_ih is (3*hidden, input), so multiply x_t @ W_ih.T.")
+@pytest.mark.points(0.5, hint="Return h_t with shape (batch, hidden): W_ih is (3*hidden, input), laid out like nn.GRUCell's weights.",
+    code_hint="Multiply by the transposed weights: x_t @ W_ih.T is (batch, 3*hidden).")
 def test_returns_one_hidden_state_per_sequence(student):
     expect_shape(student.gru_step(*gru_inputs()), (3, 4), "h_t")
 
@@ -63,14 +64,15 @@ def test_reads_the_gate_blocks_in_torch_order_r_z_n(student):
     expect_like_grucell(student, inputs, "a bias of +8 on the r block and -8 on the z block")
 
 
-@pytest.mark.points(0.5, hint="h_t = (1 - z) * n + z * h_prev: with z near 1 the step keeps h_prev, with z near 0 it takes n.")
+@pytest.mark.points(0.5, hint="The update gate z weights the old state: with z near 1 the step keeps h_prev, with z near 0 it takes the candidate n.")
 def test_update_gate_near_one_keeps_the_previous_state(student):
     for shift in (SATURATED, -SATURATED):
         inputs = push_gates(gru_inputs(seed=21), GRU_GATES, z=shift)
         expect_like_grucell(student, inputs, f"a bias of {shift:+g} on the z block")
 
 
-@pytest.mark.points(0.5, hint="The reset gate scales the hidden part after its matmul and bias: r * (h_prev @ W_hn.T + b_hn).")
+@pytest.mark.points(0.5, hint="The reset gate scales the hidden part of the candidate after its matmul and bias, not h_prev before it.",
+    code_hint="In n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)), r multiplies the whole bracket.")
 def test_reset_gate_scales_the_hidden_part_after_its_matmul(student):
     """Half the units' reset gates shut, and z shut so that h_t shows the candidate n as it is."""
     inputs = push_gates(gru_inputs(seed=22), GRU_GATES, r=alternating(), z=-SATURATED)
@@ -78,10 +80,10 @@ def test_reset_gate_scales_the_hidden_part_after_its_matmul(student):
 
 
 @pytest.mark.points(0.5, hint="Keep every step in torch (no .detach(), .item() or .numpy()) so gradients reach all six inputs.")
-def test_gradients_reach_every_input(student):
+def test_gradients_reach_every_input(student, student_source):
     inputs = with_grad(gru_inputs(seed=3))
     result = student.call("gru_step", *inputs, backward=[torch.ones(3, 4)])
-    expect_gradients_reach(result.grads, NAMES, "gru_step")
+    expect_gradients_reach(result.grads, NAMES, "gru_step", source=student_source)
 
 
 @pytest.mark.points(0.5, hint="If the values are right, the gradients follow; check you do not detach part of the computation.")
@@ -89,7 +91,8 @@ def test_gradients_match_the_reference(student):
     inputs = gru_inputs(dtype=torch.float64, seed=4)
     cotangent = torch.randn(3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
     result = student.call("gru_step", *with_grad(inputs), backward=[cotangent])
-    expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "gru_step")
+    expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "gru_step",
+                     values=(result.value, reference(*inputs)))
 
 
 @pytest.mark.points(0.5, hint="Do not modify the arguments in place (no +=, add_, or writes into h_prev or the weights).")

@@ -192,12 +192,12 @@ INIT_MISTAKES = [
     ),
     Mistake(
         "the values are drawn from [0, bound) instead of [-bound, bound]",
-        "Use nn.init.uniform_(p, -bound, bound), or (torch.rand(...) * 2 - 1) * bound.",
+        "Draw from the whole interval [-bound, bound]: nn.init.uniform_ takes both ends, or shift and scale torch.rand.",
         lambda input_size, hidden_size, shape, generator: _uniform(shape, 1 / math.sqrt(hidden_size), generator).abs(),
     ),
     Mistake(
         "the parameter is drawn from N(0, 1) (torch.randn)",
-        "Draw it uniformly: nn.init.uniform_(p, -bound, bound) with bound = 1 / math.sqrt(hidden_size).",
+        "Draw it uniformly in [-bound, bound], with bound = 1 / sqrt(hidden_size) (nn.init.uniform_ does it in place).",
         lambda input_size, hidden_size, shape, generator: torch.randn(shape, generator=generator, dtype=torch.float64),
     ),
     Mistake(
@@ -249,7 +249,8 @@ def test_parameters_are_named_and_shaped_like_lstmcell(student):
         expect_close(loaded[name], value, f"{name} after load_state_dict(nn.LSTMCell({INPUT}, {HIDDEN}).state_dict())")
 
 
-@pytest.mark.points(1, hint="Fill all four parameters with nn.init.uniform_(p, -bound, bound), bound = 1 / math.sqrt(hidden_size).")
+@pytest.mark.points(1, hint="Initialise like nn.LSTMCell: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)].",
+    code_hint="nn.init.uniform_ fills a parameter in place between the two bounds you give it.")
 def test_parameters_start_uniform_within_one_over_sqrt_hidden_size(student):
     input_size, hidden_size = 16, 256  # the bounds 1/sqrt(16), 1/sqrt(256) and 1/256 are far apart
     bound = 1 / math.sqrt(hidden_size)
@@ -274,7 +275,8 @@ def test_parameters_start_uniform_within_one_over_sqrt_hidden_size(student):
             )
 
 
-@pytest.mark.points(1, hint="Loop over t, feeding x[:, t] and the previous (h, c) to lstm_step; stack the h_t along dim=1.")
+@pytest.mark.points(1, hint="Run one LSTM step per time step, each from the state the step before returned; the output holds every step's h.",
+    code_hint="Loop over t with lstm_step on x[:, t], collect each h_t, and stack them along dim=1.")
 def test_matches_the_reference_from_a_zero_state_in_float32(student):
     weights = lstm_weights(seed=2)
     layer = build(student, "LSTMLayer", INPUT, HIDDEN, state=weights)
@@ -286,7 +288,8 @@ def test_matches_the_reference_from_a_zero_state_in_float32(student):
         )
 
 
-@pytest.mark.points(1, hint="Start from the given (h0, c0), and keep x's dtype: zeros from x.new_zeros, no .float().")
+@pytest.mark.points(1, hint="Start from the given (h0, c0), or from zeros in x's dtype and device when state is None.",
+    code_hint="x.new_zeros(...) makes zeros of x's dtype and device.")
 def test_matches_torch_lstm_in_float64_from_zeros_and_from_a_given_state(student):
     input_size, hidden_size = 3, 7
     weights = lstm_weights(input_size, hidden_size, seed=3, dtype=torch.float64)

@@ -35,14 +35,15 @@ def reference_from_flat(*flat):
     return reference(*nested_lstm_inputs(flat))
 
 
-@pytest.mark.points(0.5, hint="Return the pair (h_t, c_t), each (batch, hidden): W_ih is (4*hidden, input), so multiply x_t @ W_ih.T.")
+@pytest.mark.points(0.5, hint="Return the pair (h_t, c_t), each (batch, hidden): W_ih is (4*hidden, input), laid out like nn.LSTMCell's weights.",
+    code_hint="Multiply by the transposed weights: x_t @ W_ih.T is (batch, 4*hidden).")
 def test_returns_a_pair_of_hidden_and_cell_states_each_batch_by_hidden(student):
     h_t, c_t = expect_pair(student.lstm_step(*lstm_inputs()), "lstm_step")
     expect_shape(h_t, (3, 4), "h_t")
     expect_shape(c_t, (3, 4), "c_t")
 
 
-@pytest.mark.points(1, hint="Follow nn.LSTMCell: blocks i, f, g, o; c_t = f * c_prev + i * g; h_t = o * tanh(c_t).")
+@pytest.mark.points(1, hint="Follow nn.LSTMCell: blocks i, f, g, o; c_t = f ⊙ c_prev + i ⊙ g and h_t = o ⊙ tanh(c_t), with ⊙ the elementwise product.")
 def test_matches_the_formula_in_float32(student):
     inputs = lstm_inputs(seed=1)
     expect_lstm_state(student.lstm_step(*inputs), reference(*inputs), describe(3, 5, 4, torch.float32), inputs)
@@ -72,14 +73,14 @@ def test_reads_the_gate_blocks_in_torch_order_i_f_g_o(student):
     expect_like_lstmcell(student, inputs, "a bias of -8 on the g block and +8 on the o block")
 
 
-@pytest.mark.points(0.5, hint="c_t = f * c_prev + i * g: the forget gate (second block) keeps the old cell state, the input gate (first) writes g.")
+@pytest.mark.points(0.5, hint="The forget gate (second block) keeps the old cell state, the input gate (first block) writes the candidate g.")
 def test_forget_gate_keeps_the_cell_state_and_input_gate_writes_the_candidate(student):
     for f, i in ((SATURATED, -SATURATED), (-SATURATED, SATURATED)):
         inputs = push_gates(lstm_inputs(seed=21), LSTM_GATES, f=f, i=i)
         expect_like_lstmcell(student, inputs, f"a bias of {f:+g} on the f block and {i:+g} on the i block")
 
 
-@pytest.mark.points(0.5, hint="h_t = o * tanh(c_t): with the output gate open and a large cell state, h_t stays within (-1, 1).")
+@pytest.mark.points(0.5, hint="h_t = o ⊙ tanh(c_t): with the output gate open and a large cell state, h_t stays within (-1, 1).")
 def test_hidden_state_is_the_output_gate_times_tanh_of_the_cell_state(student):
     """o open, f open and i shut: c_t is c_prev, large on purpose, and h_t is tanh(c_prev)."""
     inputs = push_gates(lstm_inputs(seed=22, cell_scale=3.0), LSTM_GATES, o=SATURATED, f=SATURATED, i=-SATURATED)
@@ -87,10 +88,10 @@ def test_hidden_state_is_the_output_gate_times_tanh_of_the_cell_state(student):
 
 
 @pytest.mark.points(0.5, hint="Keep every step in torch (no .detach(), .item() or .numpy()) so gradients reach all seven inputs.")
-def test_gradients_reach_every_input(student):
+def test_gradients_reach_every_input(student, student_source):
     inputs = nested_lstm_inputs(with_grad(flat_lstm_inputs(lstm_inputs(seed=3))))
     result = student.call("lstm_step", *inputs, backward=[torch.ones(3, 4), torch.ones(3, 4)])
-    expect_gradients_reach(result.grads, NAMES, "lstm_step")
+    expect_gradients_reach(result.grads, NAMES, "lstm_step", source=student_source)
 
 
 @pytest.mark.points(0.5, hint="If the values are right, the gradients follow; check you do not detach part of the computation.")
@@ -99,7 +100,8 @@ def test_gradients_match_the_reference(student):
     g = torch.Generator().manual_seed(5)
     cotangents = [torch.randn(3, 4, dtype=torch.float64, generator=g) for _ in range(2)]
     result = student.call("lstm_step", *nested_lstm_inputs(with_grad(flat)), backward=cotangents)
-    expect_gradients(result.grads, reference_gradients(reference_from_flat, flat, cotangents), NAMES, "lstm_step")
+    expect_gradients(result.grads, reference_gradients(reference_from_flat, flat, cotangents), NAMES, "lstm_step",
+                     values=(result.value, reference_from_flat(*flat)))
 
 
 @pytest.mark.points(0.5, hint="Do not modify the arguments in place (no +=, mul_, or writes into h_prev, c_prev or the weights).")

@@ -14,6 +14,9 @@ from autograde.grading.mistakes import Mistake
 from autograde.grading.remote import StudentRaised
 from reference.next_token_batches import make_batches as reference
 
+NO_VALUE_ERROR = Mistake("a text too short for one batch does not raise ValueError", "Raise ValueError when n == 0.")
+NOT_A_LIST = Mistake("the batches are not returned as a list", "Return a list of (inputs, targets) pairs, not a generator or a tensor.")
+
 
 def _consecutive_chunks(ids, batch_size, seq_len):
     size = batch_size * seq_len
@@ -42,24 +45,24 @@ def _forgets_the_last_target(ids, batch_size, seq_len):
 
 FORGETS_THE_LAST_TARGET = Mistake(
     "n = len(ids) // (batch_size * seq_len) forgets that the last input needs a target",
-    "Keep one id for the last target: n = (len(ids) - 1) // (batch_size * seq_len).",
+    "Keep one id for the last target: count the windows in len(ids) - 1 ids, not len(ids).",
     _forgets_the_last_target,
 )
 MISTAKES = [
     Mistake(
         "rows of consecutive batches do not continue each other (you cut the stream into consecutive chunks batch by batch)",
-        "Lay the text out once as batch_size long rows, X = ids[:m].view(batch_size, n * seq_len), "
-        "then take batch i as the columns X[:, i*seq_len:(i+1)*seq_len], so a hidden state can be carried.",
+        "Lay the text out once as batch_size long rows of n * seq_len ids, then take batch i as the i-th "
+        "window of seq_len columns of those rows, so a hidden state can be carried.",
         _consecutive_chunks,
     ),
     Mistake(
         "keeps a partial last batch",
-        "Use only full batches: n = (len(ids) - 1) // (batch_size * seq_len), and drop the remainder.",
+        "Use only full batches, n windows per row counted from len(ids) - 1 ids, and drop the remainder.",
         _partial_last_batch,
     ),
     Mistake(
         "the targets are the inputs, not shifted",
-        "The target of ids[j] is ids[j + 1]: Y = ids[1:m + 1].view(batch_size, n * seq_len).",
+        "The target of ids[j] is ids[j + 1]: build the target rows from the ids shifted by one.",
         lambda ids, batch_size, seq_len: [(x, x) for x, _ in reference(ids, batch_size, seq_len)],
     ),
     Mistake(
@@ -87,11 +90,14 @@ def student_batches(student, ids, batch_size, seq_len) -> list[tuple[torch.Tenso
     value = student.make_batches(*args)
     if not isinstance(value, list):
         kind = getattr(value, "type_name", type(value).__name__)
-        fail(f"make_batches should return a list of (inputs, targets) pairs, but it returned a {kind} ({describe(*args)}).")
+        fail(
+            f"make_batches should return a list of (inputs, targets) pairs, but it returned a {kind} ({describe(*args)}).",
+            observed=NOT_A_LIST,
+        )
     n = (len(ids) - 1) // (batch_size * seq_len)
     if len(value) != n:
         fail(
-            f"make_batches should return n = (len(ids) - 1) // (batch_size * seq_len) = {n} batches, "
+            f"make_batches should return {n} batches (full windows only, one id kept for the last target), "
             f"but it returned {len(value)} ({describe(*args)}).",
             mistakes=[FORGETS_THE_LAST_TARGET, *MISTAKES], actual=value, args=args,
         )
@@ -122,7 +128,7 @@ def test_returns_a_list_of_int64_pairs_of_shape_batch_size_by_seq_len(student):
                 fail(f"{what} should have dtype torch.int64, like the ids, but they have dtype {tensor.dtype}.")
 
 
-@pytest.mark.points(1, hint="The target of every input id is the id that follows it in the text: Y = ids[1:m + 1], X = ids[:m].")
+@pytest.mark.points(1, hint="The target of every input id is the id that follows it in the text: the targets are the inputs shifted by one.")
 def test_targets_are_the_inputs_shifted_by_one(student):
     args = (text_ids(3 * 4 * 3 + 3), 3, 4)
     batches = student_batches(student, *args)
@@ -141,7 +147,8 @@ def test_targets_are_the_inputs_shifted_by_one(student):
             )
 
 
-@pytest.mark.points(1, hint="Lay the text out as batch_size long rows first (X = ids[:m].view(batch_size, -1)), then cut columns, so row b of batch i+1 picks up where row b of batch i stopped.")
+@pytest.mark.points(1, hint="Lay the text out as batch_size long rows first, then cut columns, so row b of batch i+1 picks up where row b of batch i stopped.",
+    code_hint="view(batch_size, -1) on the ids you keep gives the rows; batch i is the i-th window of seq_len columns.")
 def test_row_b_of_each_batch_continues_row_b_of_the_previous_batch(student):
     args = (text_ids(3 * 2 * 4 + 1), 3, 2)
     batches = student_batches(student, *args)
@@ -156,7 +163,8 @@ def test_row_b_of_each_batch_continues_row_b_of_the_previous_batch(student):
             )
 
 
-@pytest.mark.points(1, hint="X = ids[:m].view(batch_size, n * seq_len) with m = n * batch_size * seq_len; batch i is X[:, i*seq_len:(i+1)*seq_len] and the same columns of Y.")
+@pytest.mark.points(1, hint="Follow the contract's layout exactly: the same rows, the same windows, in the same order, for any batch_size and seq_len.",
+    code_hint="Build the input rows and the target rows once, each (batch_size, n * seq_len), then slice seq_len columns per batch.")
 def test_matches_the_contract_layout_for_several_sizes(student):
     for args in ((text_ids(1 * 5 * 3 + 1), 1, 5), (text_ids(4 * 3 * 2 + 1), 4, 3), (text_ids(2 * 2 * 5 + 1), 2, 2)):
         batches = student_batches(student, *args)
@@ -169,14 +177,15 @@ def test_matches_the_contract_layout_for_several_sizes(student):
                     )
 
 
-@pytest.mark.points(0.5, hint="n = (len(ids) - 1) // (batch_size * seq_len): only full batches, and one id kept for the last target.")
+@pytest.mark.points(0.5, hint="Make only full batches, and keep one id after the last input for its target.",
+    code_hint="Count the windows per row with integer division, after setting that last id aside.")
 def test_makes_only_full_batches_with_a_target_for_every_input(student):
     student_batches(student, text_ids(2 * 3 * 3 + 1 + 4), 2, 3)
     exact = (text_ids(2 * 3 * 3), 2, 3)  # room for 3 batches of inputs, but the last input would have no target
     try:
         student_batches(student, *exact)
     except StudentRaised as error:
-        fail(f"with {describe(*exact)} two full batches fit, but {error}\n{FORGETS_THE_LAST_TARGET.describe()}")
+        fail(f"with {describe(*exact)} two full batches fit, but {error}", mistake=FORGETS_THE_LAST_TARGET)
 
 
 @pytest.mark.points(0.5, hint="If n == 0 raise ValueError, saying that batch_size * seq_len + 1 ids are needed and how many there are.")
@@ -190,7 +199,7 @@ def test_raises_value_error_when_not_even_one_batch_fits(student):
             if error.error_type != "ValueError":
                 fail(f"{what}, but {error}")
             continue
-        fail(f"{what}, but it returned {value!r}.")
+        fail(f"{what}, but it returned {value!r}.", observed=NO_VALUE_ERROR)
 
 
 @pytest.mark.points(0.5, hint="Do not modify ids in place: slicing and .view() make new views without writing to it.")

@@ -54,6 +54,12 @@ MISTAKES = [
         lambda logits, targets: torch_cross_entropy(logits, targets).item(),
     ),
     Mistake(
+        "softmax is applied to the logits before the cross-entropy, which applies it again",
+        "Give the cross-entropy the raw logits: it takes the softmax itself, and a second one squeezes the "
+        "perplexity towards V.",
+        lambda logits, targets: torch_cross_entropy(torch.softmax(logits, -1), targets).exp().item(),
+    ),
+    Mistake(
         "float64 logits are computed in float32, which keeps only about 7 digits",
         "Compute in the logits' dtype: no .float() or float32 tensors along the way.",
         lambda logits, targets: torch_cross_entropy(logits.float(), targets).exp().item(),

@@ -7,10 +7,12 @@ from autograde.grading.checks import (
     expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_pair,
     expect_shape, expect_unchanged, fail, reference_gradients, with_grad,
 )
+from autograde.grading.mistakes import Mistake
 from graders.rnn_cases import HS_MISTAKES, sequence_inputs, torch_rnn
 from reference.rnn_forward import rnn_forward as reference
 
 NAMES = ("x", "h0", "Wxh", "Whh", "bh")
+H_LAST_FIRST = Mistake("h_last is the first state, not the last", "Return the state after the final step as h_last.")
 
 
 def run(student, inputs):
@@ -31,14 +33,16 @@ def test_returns_all_states_and_the_last_one_with_the_right_shapes(student):
     expect_shape(h_last, (3, 4), "h_last")
 
 
-@pytest.mark.points(1.5, hint="At each step t: h = tanh(x[:, t] @ Wxh + h @ Whh + bh), starting from h0; hs[:, t] is that h.")
+@pytest.mark.points(1.5, hint="Apply the RNN step at every t to x[:, t] and the previous state, starting from h0; hs[:, t] is the state after step t.",
+    code_hint="A Python loop over t, with rnn_step from exercises.rnn_step or your own step, then torch.stack along dim=1.")
 def test_states_match_the_reference_in_float32(student):
     inputs = sequence_inputs(seed=1)
     hs, _ = run(student, inputs)
     expect_close(hs, reference(*inputs)[0], "hs", context=describe(inputs[0]), mistakes=HS_MISTAKES, args=inputs)
 
 
-@pytest.mark.points(0.5, hint="Keep the inputs' dtype: create zeros with x.new_zeros(...) or dtype=x.dtype.")
+@pytest.mark.points(0.5, hint="Keep the inputs' dtype, also for the zeros you start from when h0 is None.",
+    code_hint="x.new_zeros(...) makes zeros of x's dtype and device.")
 def test_keeps_float64_inputs_in_float64(student):
     inputs = sequence_inputs(dtype=torch.float64, seed=2)
     hs, _ = run(student, inputs)
@@ -62,7 +66,10 @@ def test_h_last_is_the_state_after_the_final_step(student):
     expect_shape(hs, (3, 6, 4), "hs", mistakes=HS_MISTAKES, args=inputs)
     if not torch.equal(h_last, hs[:, -1]):
         if torch.equal(h_last, hs[:, 0]):
-            fail("h_last equals hs[:, 0], the state after the first step; it should be hs[:, -1], after the last.")
+            fail(
+                "h_last equals hs[:, 0], the state after the first step; it should be hs[:, -1], after the last.",
+                observed=H_LAST_FIRST,
+            )
         fail("h_last differs from hs[:, -1]: return the state after the final step as h_last.")
 
 
@@ -78,10 +85,10 @@ def test_agrees_with_torch_rnn_for_several_batch_sizes_and_lengths(student):
 
 
 @pytest.mark.points(0.5, hint="Keep every step in torch so gradients flow back through time to x, h0 and the weights.")
-def test_gradients_reach_every_input(student):
+def test_gradients_reach_every_input(student, student_source):
     inputs = with_grad(sequence_inputs(seed=5))
     result = student.call("rnn_forward", *inputs, backward=[torch.ones(3, 6, 4), torch.ones(3, 4)])
-    expect_gradients_reach(result.grads, NAMES, "rnn_forward")
+    expect_gradients_reach(result.grads, NAMES, "rnn_forward", source=student_source)
 
 
 @pytest.mark.points(1, hint="If the states are right, the gradients follow; check you do not detach h between steps.")
@@ -90,7 +97,8 @@ def test_gradients_match_the_reference(student):
     g = torch.Generator().manual_seed(7)
     cotangents = [torch.randn(3, 6, 4, dtype=torch.float64, generator=g), torch.randn(3, 4, dtype=torch.float64, generator=g)]
     result = student.call("rnn_forward", *with_grad(inputs), backward=cotangents)
-    expect_gradients(result.grads, reference_gradients(reference, inputs, cotangents), NAMES, "rnn_forward")
+    expect_gradients(result.grads, reference_gradients(reference, inputs, cotangents), NAMES, "rnn_forward",
+                     values=(result.value, reference(*inputs)))
 
 
 @pytest.mark.points(0.5, hint="Do not write into x or h0: build each new state as a new tensor.")

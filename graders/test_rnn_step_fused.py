@@ -7,11 +7,13 @@ from autograde.grading.checks import (
     expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_shape,
     expect_unchanged, fail, reference_gradients, with_grad,
 )
+from autograde.grading.mistakes import Mistake
 from graders.rnn_cases import FUSED_MISTAKES, describe, fused_inputs, torch_rnn_cell
 from reference.rnn_step import rnn_step as reference_step
 from reference.rnn_step_fused import rnn_step_fused as reference
 
 NAMES = ("x_t", "h_prev", "W_h", "b_h")
+NOT_FUSED = Mistake("the step is not fused: more than one matrix multiplication", "Concatenate [h_prev, x_t] first, then multiply once by W_h.")
 
 
 @pytest.mark.points(0.5, hint="Return h_t with shape (batch, hidden_dim).")
@@ -20,7 +22,8 @@ def test_returns_one_hidden_state_per_sequence(student):
     expect_shape(student.rnn_step_fused(*inputs), (3, 4), "h_t", mistakes=FUSED_MISTAKES, args=inputs)
 
 
-@pytest.mark.points(1.5, hint="H_t = torch.cat([h_prev, x_t], dim=1); h_t = tanh(H_t @ W_h + b_h).")
+@pytest.mark.points(1.5, hint="Join h_prev and x_t along the feature axis, h first, then one matrix product with W_h, the bias, and tanh.",
+    code_hint="torch.cat joins tensors along the dim you give it; the first hidden_dim rows of W_h multiply h_prev.")
 def test_matches_the_formula_in_float32(student):
     inputs = fused_inputs(seed=1)
     expect_close(
@@ -57,14 +60,15 @@ def test_performs_exactly_one_matrix_multiplication(student):
     if result.matmuls != 1:
         fail(
             f"rnn_step_fused performed {result.matmuls} matrix multiplications in one call; the point "
-            "of the fused step is to do exactly one, on the concatenated [h_prev, x_t]."
+            "of the fused step is to do exactly one, on the concatenated [h_prev, x_t].",
+            observed=NOT_FUSED,
         )
 
 
 @pytest.mark.points(0.5, hint="Keep every step in torch (no .detach(), .item() or .numpy()) so gradients reach all four inputs.")
-def test_gradients_reach_every_input(student):
+def test_gradients_reach_every_input(student, student_source):
     result = student.call("rnn_step_fused", *with_grad(fused_inputs(seed=4)), backward=[torch.ones(3, 4)])
-    expect_gradients_reach(result.grads, NAMES, "rnn_step_fused")
+    expect_gradients_reach(result.grads, NAMES, "rnn_step_fused", source=student_source)
 
 
 @pytest.mark.points(0.5, hint="If the values are right, the gradients follow; check you do not detach part of the computation.")
@@ -72,7 +76,8 @@ def test_gradients_match_the_reference(student):
     inputs = fused_inputs(dtype=torch.float64, seed=5)
     cotangent = torch.randn(3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
     result = student.call("rnn_step_fused", *with_grad(inputs), backward=[cotangent])
-    expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "rnn_step_fused")
+    expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "rnn_step_fused",
+                     values=(result.value, reference(*inputs)))
 
 
 @pytest.mark.points(0.5, hint="Do not modify the arguments in place: torch.cat builds a new tensor.")

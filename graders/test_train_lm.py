@@ -116,7 +116,8 @@ def what_the_runner_recorded(model, steps: int, n_batches: int, clip: float):
     return None
 
 
-@pytest.mark.points(0.5, hint="Append loss.item() once per optimizer step and return the list: exactly `steps` floats, the first the loss before any step.")
+@pytest.mark.points(0.5, hint="Return one Python float per optimizer step, exactly `steps` of them, the first the loss before any step.",
+    code_hint="Record loss.item() at every step: a float, not the tensor with its graph.")
 def test_returns_one_python_float_per_step(student):
     state, ids = initial_state(seed=2, **SMALL), training_ids(N_BATCHES)
     model = remote_model(student, state, **SMALL)
@@ -147,12 +148,14 @@ def test_losses_match_the_reference_step_by_step(student):
         )
 
 
-@pytest.mark.points(1, hint="One step is: zero_grad, forward, mean cross-entropy, backward, clip, step of torch.optim.Adam(model.parameters(), lr=lr).")
+@pytest.mark.points(1, hint="One step is: clear the gradients, forward, mean cross-entropy, backward, clip, optimizer step, with one Adam optimizer at lr.",
+    code_hint="Create torch.optim.Adam over the model's parameters, with lr=lr, once before the loop.")
 def test_one_step_leaves_the_parameters_of_one_adam_step(student):
     expect_parameters_match(student, "one Adam step", n_batches=1, steps=1, seed=6, clip=NO_CLIP)
 
 
-@pytest.mark.points(0.5, hint="optimizer.zero_grad() every step: otherwise each step applies the sum of all gradients so far.")
+@pytest.mark.points(0.5, hint="Clear the gradients at every step: otherwise each step applies the sum of all gradients so far.",
+    code_hint="optimizer.zero_grad() before each backward.")
 def test_gradients_do_not_accumulate_across_steps(student):
     # A single batch: every step starts the text over, so only the gradients of earlier steps
     # can leak into a step.
@@ -164,19 +167,21 @@ def test_carries_the_hidden_state_from_batch_to_batch(student):
     expect_parameters_match(student, "one pass over the batches", n_batches=N_BATCHES, steps=N_BATCHES, seed=8, clip=NO_CLIP)
 
 
-@pytest.mark.points(1, hint="Carry tuple(h.detach() for h in hidden): backward must stop at the start of the batch.")
+@pytest.mark.points(1, hint="Carry the state's values but not its graph: backward must stop at the start of the batch.",
+    code_hint="Detach each tensor of the (h, c) pair before it goes into the next batch.")
 def test_detaches_the_hidden_state_between_batches(student):
     # Five carried batches in a row: without detach, backward reaches into the graphs of the
     # earlier batches (freed, or built on parameters the optimizer has since changed).
     expect_parameters_match(student, "a long pass over the batches", n_batches=5, steps=5, seed=9, clip=NO_CLIP)
 
 
-@pytest.mark.points(0.5, hint="When step % len(batches) == 0 the text starts over: start from hidden = None again.")
+@pytest.mark.points(0.5, hint="When the batches wrap around to the start of the text, start again from no hidden state (None).")
 def test_resets_the_hidden_state_when_the_batches_wrap_around(student):
     expect_parameters_match(student, "two and a half passes over 2 batches", n_batches=2, steps=5, seed=10, clip=NO_CLIP)
 
 
-@pytest.mark.points(1, hint="Call torch.nn.utils.clip_grad_norm_(model.parameters(), clip) after backward and before optimizer.step().")
+@pytest.mark.points(1, hint="Clip the total gradient norm at clip, after backward and before the optimizer step.",
+    code_hint="torch.nn.utils.clip_grad_norm_ over the model's parameters, between loss.backward() and optimizer.step().")
 def test_clips_the_gradient_norm_before_the_optimizer_step(student):
     # With TINY_CLIP a clipped Adam step moves the parameters far less than an unclipped one.
     expect_parameters_match(student, f"one step with clip={TINY_CLIP:g}", n_batches=1, steps=1, seed=11, clip=TINY_CLIP)

@@ -412,8 +412,8 @@ def lstm_step(x_t, state, W_ih, W_hh, b_ih, b_hh):
     Forbidden: torch.nn.LSTM, torch.nn.LSTMCell, torch.lstm_cell, torch.lstm.
 
     Hints:
-        - Compute all four gates with one expression of shape (B, 4H), then
-          gates.chunk(4, dim=1) gives i, f, g, o in that order.
+        - Compute all four gates with one expression of shape (B, 4H), then split it into
+          four (B, H) blocks along dim=1 (Tensor.chunk): i, f, g, o, in that order.
         - g uses tanh, the three others sigmoid; a swapped order (i, f, o, g, as some texts
           write it) will not match torch.
     """
@@ -454,7 +454,7 @@ class LSTMLayer(nn.Module):
         Hints:
             - nn.Parameter(torch.empty(...)) creates a parameter; assigning it to self.<name>
               registers it under that name.
-            - nn.init.uniform_(p, -bound, bound) fills a parameter in place; a small
+            - nn.init.uniform_ fills a parameter in place between two bounds; a small
               reset_parameters() method looping over self.parameters() keeps this tidy.
         """
         super().__init__()
@@ -553,7 +553,7 @@ def cosine_neighbors(weight, index, k):
         A LongTensor (k,) of row ids, most similar first; row `index` itself is never included.
 
     Hints:
-        - Normalise every row to length 1 (F.normalize(weight, dim=1)); then one
+        - Normalise every row to length 1 (F.normalize, along dim=1); then one
           matrix-vector product gives all N cosine similarities at once.
         - Set the row's similarity to itself to -inf so it is never picked, then take
           torch.topk(...).indices. Do it on a detached copy: this is analysis, not training.
@@ -594,15 +594,15 @@ def cross_entropy(logits, targets):
         targets: (N,) or (B, T) int64 class ids in [0, V), the same leading shape as logits.
 
     Returns:
-        A 0-dim tensor in logits' dtype, equal to
-        F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1)); finite and correct for
-        logits as large as +-1e4.
+        A 0-dim tensor in logits' dtype, equal to F.cross_entropy on the inputs flattened to
+        (N, V) and (N,); finite and correct for logits as large as +-1e4.
 
     Forbidden: F.cross_entropy, F.nll_loss, F.log_softmax, torch.log_softmax and their
     nn.Module forms (nn.CrossEntropyLoss, nn.NLLLoss, nn.LogSoftmax). torch.logsumexp is allowed.
 
     Hints:
-        - Flatten first: logits.reshape(-1, V) and targets.reshape(-1) handle both shapes.
+        - Flatten first, the logits to (N, V) and the targets to (N,), with reshape: then
+          one computation handles both shapes.
         - logits.gather(1, targets.unsqueeze(1)) picks each row's target logit
           (or index with logits[torch.arange(N), targets]).
         - Pitfall: torch.log(torch.softmax(...)) is not stable: softmax can underflow to 0
@@ -766,9 +766,10 @@ class CharLSTM(nn.Module):
     """Embedding -> LSTM -> Linear, predicting the next character at every position.
 
     Submodules (create them in this order, with exactly these names):
-        embedding: nn.Embedding(vocab_size, embed_dim)
-        lstm:      nn.LSTM(embed_dim, hidden_dim, num_layers, batch_first=True)
-        head:      nn.Linear(hidden_dim, vocab_size)
+        embedding: an nn.Embedding of vocab_size vectors of size embed_dim
+        lstm:      an nn.LSTM from embed_dim to hidden_dim, with num_layers layers and
+                   batch_first=True
+        head:      an nn.Linear from hidden_dim to vocab_size
 
     torch's own modules are allowed here.
     """
@@ -828,7 +829,7 @@ def train(model, ids, *, steps, batch_size=32, seq_len=64, lr=3e-3, clip=1.0, se
         ids: 1-D LongTensor, the encoded training text.
         steps: number of optimizer steps; the batches are cycled through
             (step s uses batch s % len(batches)).
-        batch_size, seq_len: passed to make_batches(ids, batch_size, seq_len).
+        batch_size, seq_len: passed on to make_batches.
         lr: Adam's learning rate.
         clip: max total gradient norm, applied after backward and before optimizer.step().
         seed: torch.manual_seed(seed) first thing, so a run is deterministic.
@@ -841,8 +842,8 @@ def train(model, ids, *, steps, batch_size=32, seq_len=64, lr=3e-3, clip=1.0, se
     Hints:
         - Put the model in training mode (model.train()) and create the optimizer once,
           before the loop.
-        - Reset hidden to None on batch 0 of every pass; otherwise detach it:
-          tuple(h.detach() for h in hidden).
+        - Reset hidden to None on batch 0 of every pass; otherwise detach each tensor of
+          the (h, c) pair.
         - optimizer.zero_grad() every step, or the gradients of all steps add up.
         - Record loss.item(), not loss: a tensor would keep its whole graph alive.
     """
@@ -892,7 +893,7 @@ def generate(model, prompt_ids, length, temperature=1.0, top_k=None, generator=N
           model.eval(), and restore with model.train(was_training) in a `finally:` block.
 
     Hints:
-        - torch.multinomial(probs, 1, generator=generator) draws one id from probs (V,).
+        - torch.multinomial(probs, num_samples, generator=...) draws ids from probs (V,).
         - torch.topk(z, k).values[-1] is the k-th largest logit; z.masked_fill(z < kth,
           float("-inf")) drops the rest.
     """

@@ -53,9 +53,11 @@ def test_the_json_report_has_the_documented_shape(run, submission, tmp_path):
     fused = report["exercises"]["rnn_step_fused"]
     assert {"score", "max_score", "tests", "causes", "output"} <= set(fused)
     test = next(t for t in fused["tests"] if t["status"] == "failed")
-    assert set(test) == {"name", "title", "score", "max_score", "status", "message", "hint", "code_hint", "seconds", "kind"}
+    # mistake and mistake_name appear where a check names the mistake, as this one does
+    assert set(test) == {"name", "title", "score", "max_score", "status", "message", "hint", "code_hint", "seconds", "kind", "mistake", "mistake_name"}
     assert test["name"] == "test_performs_exactly_one_matrix_multiplication"
     assert test["title"] == "performs exactly one matrix multiplication"
+    assert test["mistake_name"] == "the step is not fused: more than one matrix multiplication"
     assert test["kind"] == "wrong" and test["seconds"] >= 0
     assert [cause["checks"] for cause in fused["causes"]] == [[test["name"]]]
     assert fused["causes"][0]["message"] == test["message"] and fused["causes"][0]["points"] == test["max_score"]

@@ -7,12 +7,16 @@ whose text is the message shown, never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
 
-from autograde.grading.mistakes import Mistake, identify
+from autograde.grading.mistakes import (
+    CHANGES_DTYPE, CUTS_AUTOGRAD, FORBIDDEN_API, MODIFIES_INPUT, NOT_A_PAIR, NOT_A_TENSOR, NUMPY_ROUND_TRIP, Mistake,
+    identify, uses_numpy,
+)
 
 TOLERANCES = {
     torch.float16: (1e-2, 1e-3),
@@ -40,31 +44,50 @@ class CheckFailed(AssertionError):
 
 def fail(
     message: str, *, mistakes: Sequence[Mistake] = (), actual: Any = None, args: Sequence = (),
-    kwargs: dict | None = None, expected: Any = None,
+    kwargs: dict | None = None, expected: Any = None, mistake: Mistake | None = None, observed: Mistake | None = None,
 ):
-    """Fail with ``message``, naming the catalogued mistake that reproduces ``actual``, if any."""
-    known = identify(actual, mistakes, args, kwargs, expected) if mistakes else None
+    """Fail with ``message``, naming the catalogued mistake that reproduces ``actual``, if any.
+
+    ``mistake``: one the check has recognised itself, described after the message.
+    ``observed``: one the message already states (an input changed in place), which travels
+    as the field only.
+    """
+    known = mistake or (identify(actual, mistakes, args, kwargs, expected) if mistakes else None)
     if known is not None:
         message = f"{message}\n{known.describe()}"
-    raise CheckFailed(message, mistake=known)
+    raise CheckFailed(message, mistake=known or observed)
+
+
+@contextlib.contextmanager
+def crash_means(mistake: Mistake) -> Iterator[None]:
+    """Inside, the submission raising is ``mistake`` (a None .grad that breaks the norm, say): the
+    message names it after the error, and the line stays the one the error came from."""
+    from autograde.grading.remote import StudentRaised
+
+    try:
+        yield
+    except StudentRaised as error:
+        if error.error_type == "ForbiddenAPIError":
+            raise
+        raise CheckFailed(f"{error}\n{mistake.describe()}", mistake=mistake, line=error.line) from None
 
 
 def expect_tensor(value: Any, what: str) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
-        fail(f"{what} should be a torch.Tensor, but it is {_kind(value)}.")
+        fail(f"{what} should be a torch.Tensor, but it is {_kind(value)}.", observed=NOT_A_TENSOR)
     return value
 
 
 def expect_pair(value: Any, what: str) -> tuple:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail(f"{what} should return a pair (a tuple of two items), but it returned {_kind(value)}.")
+        fail(f"{what} should return a pair (a tuple of two items), but it returned {_kind(value)}.", observed=NOT_A_PAIR)
     return tuple(value)
 
 
 def expect_shape(value: Any, shape: Sequence[int], what: str, **diagnosis) -> torch.Tensor:
     expect_tensor(value, what)
     if tuple(value.shape) != tuple(shape):
-        fail(f"{what} should have shape {tuple(shape)}, but it has shape {tuple(value.shape)}.", actual=value, **diagnosis)
+        fail(f"{what} should {shape_words(shape)}, but it {shape_words(value.shape, 'has', 'is')}.", actual=value, **diagnosis)
     return value
 
 
@@ -72,7 +95,8 @@ def expect_dtype(value: torch.Tensor, dtype: torch.dtype, what: str) -> None:
     if value.dtype != dtype:
         fail(
             f"{what} should have dtype {dtype} (the dtype of the inputs), but it has dtype {value.dtype}. "
-            "Avoid .float(), .double() or new tensors without dtype=...: follow the inputs' dtype."
+            "Avoid .float(), .double() or new tensors without dtype=...: follow the inputs' dtype.",
+            observed=CHANGES_DTYPE,
         )
 
 
@@ -95,13 +119,51 @@ def expect_close(actual: Any, expected: torch.Tensor, what: str, *, context: str
         )
     error = (actual.double() - expected.double()).abs()
     worst = tuple(int(i) for i in torch.unravel_index(error.argmax(), error.shape)) if error.ndim else ()
+    want, got = distinct_numbers(expected[worst].item(), actual[worst].item())
+    tolerance = f"the tolerance is {atol:g} + {rtol:g}·|expected|"
+    if worst:
+        found = (
+            f"the largest difference is {error.max().item():.3g} at index {list(worst)} "
+            f"(expected {want}, got {got}; {tolerance})"
+        )
+    else:  # a scalar: one number, no index to point at
+        found = f"expected {want}, got {got} (a difference of {error.item():.3g}; {tolerance})"
     fail(
-        f"{what} has wrong values{suffix}: the largest difference is {error.max().item():.3g} at index "
-        f"{list(worst)} (expected {expected[worst].item():.6g}, got {actual[worst].item():.6g}; "
-        f"the tolerance is {atol:g} + {rtol:g}·|expected|).",
+        f"{what} has wrong values{suffix}: {found}.{_precision_note(actual, expected)}",
         actual=actual,
         expected=expected,
         **diagnosis,
+    )
+
+
+def shape_words(shape: Sequence[int], have: str = "have", be: str = "be") -> str:
+    """A shape as the message says it: "have shape (3, 4)", or "be a scalar (shape ())" for 0-dim."""
+    return f"{have} shape {tuple(shape)}" if len(shape) else f"{be} a scalar (shape ())"
+
+
+def distinct_numbers(expected: float, actual: float) -> tuple[str, str]:
+    """Both numbers with the fewest significant digits (at least 6) that tell them apart."""
+    for digits in range(6, 18):
+        want, got = f"{expected:.{digits}g}", f"{actual:.{digits}g}"
+        if want != got:
+            break
+    return want, got
+
+
+def _precision_note(actual: torch.Tensor, expected: torch.Tensor) -> str:
+    """When a float64 result is right only to float32's precision, that is the problem to name."""
+    if expected.dtype != torch.float64:
+        return ""
+    # Values that went through float32 are exactly float32 numbers; float64 results almost never are.
+    def float32_numbers(t: torch.Tensor) -> bool:
+        return bool(torch.equal(t, t.float().to(t.dtype)))
+
+    rtol, atol = TOLERANCES[torch.float32]
+    if not (float32_numbers(actual) and not float32_numbers(expected) and torch.allclose(actual, expected, rtol=rtol, atol=atol)):
+        return ""
+    return (
+        " The values agree only to about 7 digits, float32's precision: part of the computation runs in float32 "
+        "(a .float(), or a tensor created without dtype=...), although the result is float64."
     )
 
 
@@ -117,7 +179,8 @@ def expect_unchanged(before: Sequence[torch.Tensor], after: Sequence[torch.Tenso
     if changed:
         fail(
             f"{what} modified its input{'s' if len(changed) > 1 else ''} {', '.join(changed)} in place. "
-            "Build new tensors instead (x = x + y, not x += y; avoid methods ending in _ such as add_)."
+            "Build new tensors instead (x = x + y, not x += y; avoid methods ending in _ such as add_).",
+            observed=MODIFIES_INPUT,
         )
 
 
@@ -136,22 +199,59 @@ def reference_gradients(function: Callable, args: Sequence[torch.Tensor], cotang
     return [leaf.grad for leaf in leaves]
 
 
-def expect_gradients_reach(grads: Sequence | None, names: Sequence[str], what: str) -> None:
-    """Every input received a gradient (``grads``: as the runner computed them)."""
+def expect_gradients_reach(grads: Sequence | None, names: Sequence[str], what: str, *, source: str = "") -> None:
+    """Every input received a gradient (``grads``: as the runner computed them).
+
+    ``source``, the submission's text: when it uses NumPy, that is the likely cut, and the
+    message says why NumPy cuts it.
+    """
     grads = list(grads or [None] * len(names))
     missing = [name for name, grad in zip(names, grads) if grad is None]
+    if missing and uses_numpy(source):
+        fail(
+            f"no gradient reached {', '.join(missing)} through {what}, and your code goes through NumPy. "
+            f"{NUMPY_ROUND_TRIP.fix}",
+            observed=NUMPY_ROUND_TRIP,
+        )
     if missing:
         fail(
             f"no gradient reached {', '.join(missing)} through {what}. Keep every step in torch "
-            "(no .detach(), .item(), .numpy() or torch.no_grad()), and use every input."
+            "(no .detach(), .item(), .numpy() or torch.no_grad()), and use every input.",
+            observed=CUTS_AUTOGRAD,
         )
 
 
-def expect_gradients(actual: Sequence | None, expected: Sequence[torch.Tensor], names: Sequence[str], what: str) -> None:
-    """Every input received a gradient, equal to the reference's."""
+def expect_gradients(
+    actual: Sequence | None, expected: Sequence[torch.Tensor], names: Sequence[str], what: str, *,
+    values: tuple[Any, Any] | None = None,
+) -> None:
+    """Every input received a gradient, equal to the reference's.
+
+    ``values``: (what the call returned, what it should return). Gradients of wrong values are
+    wrong too, and no detach is to blame then: the message sends the student to the values first.
+    """
     expect_gradients_reach(actual, names, what)
     for name, got, want in zip(names, actual, expected):
-        expect_close(got, want, f"the gradient with respect to {name}")
+        try:
+            expect_close(got, want, f"the gradient with respect to {name}")
+        except CheckFailed:
+            if values is not None and not _agree(*values):
+                fail(
+                    f"the gradients of {what} differ from the expected ones because its results already do: "
+                    "fix the values first (see the checks on the values); the gradients of correct values follow."
+                )
+            raise
+
+
+def _agree(actual: Any, expected: Any) -> bool:
+    """``actual`` matches ``expected`` (a tensor, or a tuple of them) within expected's tolerance."""
+    if isinstance(expected, (tuple, list)):
+        return isinstance(actual, (tuple, list)) and len(actual) == len(expected) and all(map(_agree, actual, expected))
+    try:
+        expect_close(actual, expected, "the result")
+    except CheckFailed:
+        return False
+    return True
 
 
 def _kind(value: Any) -> str:
@@ -174,10 +274,13 @@ def expect_no_forbidden_api(source: str, forbidden: Sequence[str], run: Callable
     findings = find_forbidden(source, list(forbidden))
     if findings:
         first = findings[0]
-        raise CheckFailed(f"{first.name} is not allowed here, but line {first.line} uses it: {first.code}", line=first.line)
+        raise CheckFailed(
+            f"{first.name} is not allowed here, but line {first.line} uses it: {first.code}", line=first.line,
+            mistake=FORBIDDEN_API,
+        )
     try:
         run()
     except StudentRaised as error:
         if error.error_type == "ForbiddenAPIError":
-            fail(f"your code reached a forbidden API while it ran: {error}")
+            fail(f"your code reached a forbidden API while it ran: {error}", observed=FORBIDDEN_API)
         raise

@@ -23,8 +23,9 @@ class Mistake:
     """What went wrong, as the message says it: "the tanh is missing"."""
     fix: str
     """How to put it right, in one sentence."""
-    compute: Callable[..., Any]
-    """Takes the exercise's inputs, returns what a submission with this mistake returns."""
+    compute: Callable[..., Any] | None = None
+    """Takes the exercise's inputs, returns what a submission with this mistake returns; None for
+    a mistake a check observes directly (an input changed in place) rather than reproduces."""
 
     @property
     def id(self) -> str:
@@ -50,6 +51,11 @@ def _same(actual: Any, wrong: Any) -> bool:
     return actual == wrong
 
 
+def uses_numpy(source: str) -> bool:
+    """The submission's text converts to NumPy or calls it: where gradients stop, that is why."""
+    return bool(re.search(r"\.numpy\(|\bnp\.|\bnumpy\.", source))
+
+
 def identify(
     actual: Any, mistakes: Sequence[Mistake], args: Sequence[Any], kwargs: dict | None = None, expected: Any = None
 ) -> Mistake | None:
@@ -59,6 +65,8 @@ def identify(
     max_norm" on inputs that need clipping) tells nothing, and is never named.
     """
     for mistake in mistakes:
+        if mistake.compute is None:
+            continue
         try:
             with torch.no_grad():
                 wrong = mistake.compute(*args, **(kwargs or {}))
@@ -67,3 +75,20 @@ def identify(
         if _same(actual, wrong) and not (expected is not None and _same(expected, wrong)):
             return mistake
     return None
+
+
+# Mistakes a check sees for itself, whatever the exercise: the message already says what
+# happened; naming them lets every report count and group them like the catalogued ones.
+MODIFIES_INPUT = Mistake("an input is modified in place", "Build new tensors instead of writing into the arguments.")
+CHANGES_DTYPE = Mistake("the result does not keep the inputs' dtype", "Follow the inputs' dtype in every tensor you create.")
+CUTS_AUTOGRAD = Mistake(
+    "the computation is cut off from autograd", "Keep every step in torch, on tensors that come from the inputs."
+)
+NUMPY_ROUND_TRIP = Mistake(
+    "the computation goes through NumPy",
+    "Gradients cannot flow through NumPy arrays (that is why torch asks for .detach() before .numpy()): "
+    "stay in torch from the inputs to the result.",
+)
+NOT_A_TENSOR = Mistake("the result is not a torch.Tensor", "Return the tensor itself, not a number, list or array made from it.")
+NOT_A_PAIR = Mistake("the result is not a pair", "Return a tuple of the two results the contract names, in its order.")
+FORBIDDEN_API = Mistake("a forbidden API does the work", "Write the computation yourself with basic tensor operations.")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from autograde.grading import course
+from autograde.grading.mistakes import CHANGES_DTYPE, CUTS_AUTOGRAD, NUMPY_ROUND_TRIP, Mistake, uses_numpy
 from autograde.grading.served import ServedCalls, is_request
 from autograde.sandbox import wire
 from autograde.sandbox.protocol import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, MAX_REPLY_BYTES
@@ -47,10 +48,17 @@ class StudentProblem(Exception):
     """
 
     line: int | None = None
+    mistake: str | None = None  # as CheckFailed's: the id and words of the mistake the message names
+    mistake_name: str | None = None
 
     def at(self, where: dict | None) -> StudentProblem:
         line = (where or {}).get("line")
         self.line = line if isinstance(line, int) and not isinstance(line, bool) else None
+        return self
+
+    def naming(self, mistake: Mistake | None) -> StudentProblem:
+        if mistake is not None:
+            self.mistake, self.mistake_name = mistake.id, mistake.name
         return self
 
 
@@ -113,7 +121,36 @@ def _describe_error(exercise: str, error: dict, what: str) -> str:
     where = error.get("where")
     if where:
         text += f"\n  at line {where['line']} of {exercise}.py: {where['code']}"
+    if _numpy_advice(error):
+        text += (
+            "\nDo not follow torch's advice here: .detach() cuts the tensor off from autograd, and no gradient "
+            "flows through a NumPy array, so the gradient checks would fail next. Stay in torch: it has every "
+            "operation you need (@, torch.tanh, torch.exp, ...)."
+        )
+    if _mixed_dtypes(error):
+        text += (
+            "\nTwo tensors of different dtypes met: one your code created is float32 while the inputs (or the model) are "
+            "float64. Create new tensors in the inputs' dtype (x.new_zeros(...), dtype=x.dtype)."
+        )
     return text
+
+
+def _numpy_advice(error: dict) -> bool:
+    """torch refused .numpy() on a tensor that needs gradients, and suggested .detach().numpy()."""
+    return "detach().numpy()" in str(error.get("message", ""))
+
+
+def _mixed_dtypes(error: dict) -> bool:
+    """torch refused to combine float32 and float64 tensors (in a matmul, say)."""
+    message = str(error.get("message", ""))
+    return "same dtype" in message and ("Float and Double" in message or "float != double" in message)
+
+
+def _named_by(error: dict) -> Mistake | None:
+    """The mistake a raised error itself shows, whatever the exercise."""
+    if _numpy_advice(error):
+        return NUMPY_ROUND_TRIP
+    return CHANGES_DTYPE if _mixed_dtypes(error) else None
 
 
 class RemoteExercise:
@@ -141,6 +178,7 @@ class RemoteExercise:
         self.restricted = restricted
         self.exercise = exercise
         self.module_path = module_path
+        self.source = ""  # the submission's text, once a runner has loaded it
         self.dependencies = dependencies or {}  # exercise -> source (grade train: the student's own)
         self.forbidden = forbidden or []
         self.timeout = timeout
@@ -242,6 +280,7 @@ class RemoteExercise:
         except (OSError, UnicodeDecodeError) as error:
             self.sticky_problem = SubmissionUnavailable(f"{self.exercise}.py could not be read as UTF-8 text: {error}")
             raise self.sticky_problem from None
+        self.source = source
         if self.restricted:
             self._check_policy({self.exercise: source, **self.dependencies})
         paths = {name: f"lib/{name}.py" for name in self.dependencies}
@@ -321,12 +360,16 @@ class RemoteExercise:
                 f"{self.exercise}.py does not define {request['name']}: check the name against the stub", kind
             )
         if kind == "NoGradientPath":
-            raise StudentRaised(f"{what} {error.get('message', '')}", kind)
+            if uses_numpy(self.source):
+                message = f"{what} returned a result without gradients, and your code goes through NumPy. {NUMPY_ROUND_TRIP.fix}"
+                raise StudentRaised(message, kind).naming(NUMPY_ROUND_TRIP)
+            raise StudentRaised(f"{what} {error.get('message', '')}", kind).naming(CUTS_AUTOGRAD)
         if kind == "MemoryError":
             raise StudentRaised(
                 f"{what} ran out of memory (the limit is {self.memory_bytes >> 20} MiB)", kind
             )
-        raise StudentRaised(_describe_error(self.exercise, error, what), kind or "Exception").at(error.get("where"))
+        problem = StudentRaised(_describe_error(self.exercise, error, what), kind or "Exception").at(error.get("where"))
+        raise problem.naming(_named_by(error))
 
     def _receive(self, timeout: float, what: str, max_reply_bytes: int = MAX_REPLY_BYTES) -> dict:
         """Wait for the runner's reply, answering the served calls it asks for meanwhile.

@@ -15,7 +15,7 @@ class Embedding(nn.Module):
         bad = (ids < 0) | (ids >= self.num_embeddings)
         if bad.any():
             raise IndexError(f"ids out of range: {ids[bad].tolist()}")
-        one_hot = F.one_hot(ids, self.num_embeddings).to(self.weight.dtype)  # (*S, N)
+        one_hot = F.one_hot(ids.long(), self.num_embeddings).to(self.weight.dtype)  # (*S, N); one_hot takes int64 only
         return one_hot @ self.weight
 
 
