@@ -116,9 +116,10 @@ def test_failed_checks_are_annotated_at_the_students_file_and_line(workspace):
     formula = next(line for line in active if "matches the formula in float32" in line)
     assert formula.startswith("::error file=exercises/rnn_step.py,title=rnn_step%3A matches the formula")
     assert "the bias is missing" in formula and "%0A" in formula  # one line, whatever the message
-    # One cause, one annotation: the missing bias costs three checks and is said once, with all three.
+    # One cause, one annotation: the missing bias costs four checks (the gradients of its wrong values
+    # too) and is said once, with all four.
     assert sum("the bias is missing" in line for line in active) == 1
-    assert "keeps float64 inputs in float64" in formula and "(3 checks, 3.5 points lost)" in formula.replace("%2C", ",")
+    assert "keeps float64 inputs in float64" in formula and "(4 checks, 4.5 points lost)" in formula.replace("%2C", ",")
     assert any("file=exercises/rnn_step_fused.py" in line and "matrix multiplication" in line for line in active)
 
 

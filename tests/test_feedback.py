@@ -20,8 +20,8 @@ RECORDED = Path(__file__).parent / "data" / "train_lm_never_detached.json"
 
 # The diagnosis each mistake's message carries, and how many checks it costs.
 DIAGNOSES = {  # in teaching order
-    ("rnn_step", "no_bias"): ("the bias is missing", 3),
-    ("lstm_step", "order_ifog"): ("gate order i, f, o, g", 6),
+    ("rnn_step", "no_bias"): ("the bias is missing", 4),  # with the gradient check: its values are wrong
+    ("lstm_step", "order_ifog"): ("gate order i, f, o, g", 7),  # the gradient check's too: its values are wrong
 }
 
 
@@ -93,6 +93,9 @@ def test_checks_share_a_cause_only_within_one_visibility_and_by_fields():
     ]
     found = causes.group(tests)
     assert [c["checks"] for c in found] == [["a", "b"], ["c"], ["d", "e"]]
+    gradient = {"name": "g", "status": "failed", "message": "fix the values first", "follows_values": True, "max_score": 1, "score": 0}
+    assert [c["checks"] for c in causes.group([gradient, *tests])][0] == ["a", "b", "g"]  # it joins the values' cause
+    assert [c["checks"] for c in causes.group([gradient])] == [["g"]]
     assert (found[0]["points"], found[0]["hint"], found[2]["hint"]) == (3, "h", "")  # a hint only when shared
     assert found[2]["line"] == 4 and found[2]["message"] == "x raised E: 1"
 

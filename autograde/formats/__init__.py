@@ -127,6 +127,7 @@ def from_json(data: dict):
                         mistake=t.get("mistake"), mistake_name=t.get("mistake_name"), line=t.get("line"),
                         kind=t.get("kind"), seconds=finite(t.get("seconds")), measurements=list(t.get("measurements") or []),
                         code_hint=t.get("code_hint", ""), title=title(t), error_type=t.get("error_type"),
+                        follows_values=t.get("follows_values") is True,
                     )
                     for t in exercise["tests"]
                 ],

@@ -4,6 +4,8 @@ A single mistake often fails several checks (a wrong LSTM gate order fails five)
 the diagnosis once and lists the checks it cost, while points stay per check. Checks share a
 cause when they name the same catalogued mistake, raise the same exception at the same line of
 the student's file, or fail with the same message (a stub, a missing file, a missing gradient).
+A check that failed only because the values are wrong (``follows_values``: a gradient of wrong
+values) joins the first other cause of its exercise: fixing that cause fixes it.
 
 It works on checks in their JSON form (README, "The JSON report"), so every format groups the
 same way, reports written before ``causes`` existed included. Checks of different visibility
@@ -34,10 +36,13 @@ def group(tests: list[dict]) -> list[dict]:
     """
     found: dict[tuple, dict] = {}
     hints: dict[tuple, list[str]] = {}
-    for test in tests:
-        if test.get("status") == "passed":
-            continue
+    failed = [test for test in tests if test.get("status") != "passed"]
+    # Checks that follow from wrong values come last, so that a cause opens with its own diagnosis.
+    for test in sorted(failed, key=lambda t: bool(t.get("follows_values"))):
         key = cause_key(test)
+        if test.get("follows_values"):
+            visibility = test.get("visibility", "visible")
+            key = next((k for k in found if k[0] == visibility), key)
         cause = found.get(key)
         if cause is None:
             cause = found[key] = {

@@ -32,14 +32,17 @@ class CheckFailed(AssertionError):
     """A check that failed; its message is shown to the student as it is.
 
     ``mistake`` (a catalogued mistake's id, with ``mistake_name`` its words) and ``line`` (the student's line) travel to the
-    report as fields, so no format has to parse them back out of the message.
+    report as fields, so no format has to parse them back out of the message. ``follows_values``:
+    the check failed only because values another check judges are wrong (a gradient of wrong
+    values), so the report counts it under that check's cause.
     """
 
-    def __init__(self, message: str, *, mistake: Mistake | None = None, line: int | None = None):
+    def __init__(self, message: str, *, mistake: Mistake | None = None, line: int | None = None, follows_values: bool = False):
         super().__init__(message)
         self.mistake = mistake.id if mistake else None
         self.mistake_name = mistake.name if mistake else None
         self.line = line
+        self.follows_values = follows_values
 
 
 def fail(
@@ -230,17 +233,18 @@ def expect_gradients(
     ``values``: (what the call returned, what it should return). Gradients of wrong values are
     wrong too, and no detach is to blame then: the message sends the student to the values first.
     """
-    expect_gradients_reach(actual, names, what)
-    for name, got, want in zip(names, actual, expected):
-        try:
+    try:
+        expect_gradients_reach(actual, names, what)
+        for name, got, want in zip(names, actual, expected):
             expect_close(got, want, f"the gradient with respect to {name}")
-        except CheckFailed:
-            if values is not None and not _agree(*values):
-                fail(
-                    f"the gradients of {what} differ from the expected ones because its results already do: "
-                    "fix the values first (see the checks on the values); the gradients of correct values follow."
-                )
-            raise
+    except CheckFailed:
+        if values is not None and not _agree(*values):
+            raise CheckFailed(
+                f"the gradients of {what} differ from the expected ones because its results already do: "
+                "fix the values first (see the checks on the values); the gradients of correct values follow.",
+                follows_values=True,
+            ) from None
+        raise
 
 
 def _agree(actual: Any, expected: Any) -> bool:

@@ -215,7 +215,7 @@ class GradingPlugin:
         status, message = message_for(error)
         return {"status": status, "message": message, "kind": kind_of(error), "mistake": getattr(error, "mistake", None),
                 "mistake_name": getattr(error, "mistake_name", None), "line": getattr(error, "line", None),
-                "error_type": getattr(error, "error_type", None)}
+                "error_type": getattr(error, "error_type", None), "follows_values": getattr(error, "follows_values", False) is True}
 
     @pytest.fixture
     def measure(self, request):

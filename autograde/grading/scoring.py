@@ -35,6 +35,7 @@ class TestResult:
     code_hint: str = ""  # the code-level hint, shown only on request
     title: str = ""  # as people read it: the declared title, else derived from the name
     error_type: str | None = None  # the exception's type, when the submission's code raised one
+    follows_values: bool = False  # failed only because values another check judges are wrong
 
     def __post_init__(self):
         self.title = self.title or title_of(self.name)
@@ -113,6 +114,7 @@ def _test_json(t: TestResult) -> dict:
         **({"line": t.line} if t.line is not None else {}),
         **({"kind": t.kind} if t.kind and failed else {}),
         **({"error_type": t.error_type} if t.error_type and failed else {}),
+        **({"follows_values": True} if t.follows_values and failed else {}),
         "seconds": round(t.seconds, 3),
         **({"measurements": t.measurements} if t.measurements else {}),
     }
@@ -164,6 +166,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
         exercise_result.seconds += _seconds(outcome)
         metadata = (outcome or {}).get("metadata") or {}
         mistake = mistake_name = line = kind = error_type = None
+        follows_values = False
         if outcome is None:
             status, message, kind = "error", "this check did not run", "grader_error"
         elif outcome.get("outcome") == "passed":
@@ -174,6 +177,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
             mistake, mistake_name, line = metadata.get("mistake"), metadata.get("mistake_name"), metadata.get("line")
             error_type = metadata.get("error_type") if isinstance(metadata.get("error_type"), str) else None
             kind = metadata.get("kind") or ("grader_error" if status == "error" else "wrong")
+            follows_values = metadata.get("follows_values") is True
         exercise_result.tests.append(
             TestResult(
                 name=plan.name,
@@ -192,6 +196,7 @@ def score(json_report: dict, planned: dict[str, PlannedTest], exercises: list[st
                 code_hint=plan.code_hint,
                 title=plan.title,
                 error_type=student_text.message(error_type) if error_type else None,
+                follows_values=follows_values,
             )
         )
     _fit(report)
