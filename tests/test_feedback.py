@@ -218,7 +218,8 @@ def test_watch_grades_again_when_the_file_is_saved_and_stops_cleanly_on_ctrl_c(t
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=str(root)),
     )
     said = []
-    threading.Thread(target=lambda: said.extend(watcher.stderr), daemon=True).start()
+    reader = threading.Thread(target=lambda: said.extend(watcher.stderr), daemon=True)  # stderr's only reader
+    reader.start()
 
     def watching(times: int) -> bool:
         deadline = time.monotonic() + 60
@@ -233,7 +234,9 @@ def test_watch_grades_again_when_the_file_is_saved_and_stops_cleanly_on_ctrl_c(t
         shutil.copyfile(CASES / "rnn_step" / "einsum.py", tmp_path / "exercises" / "rnn_step.py")
         assert watching(2), said
         watcher.send_signal(signal.SIGINT)
-        out, _ = watcher.communicate(timeout=30)
+        watcher.wait(timeout=30)
+        reader.join(timeout=10)
+        out = watcher.stdout.read()
     finally:
         watcher.kill()
     assert watcher.returncode == 0 and "Traceback" not in "".join(said)
