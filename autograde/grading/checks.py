@@ -187,6 +187,21 @@ def expect_unchanged(before: Sequence[torch.Tensor], after: Sequence[torch.Tenso
         )
 
 
+def submitted_function(student, name: str):
+    """A handle to the function ``name`` of the submission, to pass to a fixture that calls it;
+    a name the module lacks fails as a direct call of it would."""
+    from autograde.grading.remote import StudentRaised
+
+    try:
+        return student.get_attribute(None, name)
+    except StudentRaised as error:
+        if error.error_type != "AttributeError":
+            raise
+        raise StudentRaised(
+            f"{student.exercise}.py does not define {name}: check the name against the stub", "MissingName"
+        ) from None
+
+
 def call_on_noncontiguous(student, target: Any, *args: Any, what: str) -> Any:
     """What ``target`` (a name the submission defines, or an object in its runner) returns for
     ``args`` laid out in memory that is not contiguous (``fixtures.noncontiguous``): the wire
@@ -194,7 +209,7 @@ def call_on_noncontiguous(student, target: Any, *args: Any, what: str) -> Any:
     names the call in the message when it raises."""
     from autograde.grading.remote import StudentRaised
 
-    function = student.get_attribute(None, target) if isinstance(target, str) else target
+    function = submitted_function(student, target) if isinstance(target, str) else target
     try:
         return student.call("autograde.sandbox.fixtures.call_on_noncontiguous", function, *args).value
     except StudentRaised as error:
