@@ -99,6 +99,6 @@ VIEW_NEEDS_CONTIGUOUS = Mistake(
 )
 CUTS_HISTORY = Mistake(
     "the step cuts the gradient path to the earlier steps",
-    "Use h_prev as it is given, whether it is a fresh tensor or the output of the previous call: truncating "
+    "Use the state you are given as it is, whether it is a fresh tensor or the output of the previous call: truncating "
     "backpropagation through time is the training loop's job, between batches, never the step's.",
 )
