@@ -1,6 +1,7 @@
 """Grader for cross_entropy: the mean negative log-likelihood of the targets under softmax(logits).
 
-Checks both shape forms against F.cross_entropy and the reference in float32 and float64, a 0-dim
+Checks both shape forms (and (B, T, V) inputs not contiguous in memory) against F.cross_entropy
+and the reference in float32 and float64, a 0-dim
 result, stability for logits of ±1e4, gradients, untouched inputs, and that torch's own
 cross-entropy, NLL and log-softmax (under any of their names) are not used.
 """

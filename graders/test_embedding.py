@@ -1,6 +1,6 @@
 """Grader for embedding: an nn.Module lookup table, and nearest neighbours by cosine similarity.
 
-Checks the output shape for ids of any shape, the rows against torch's F.embedding and the
+Checks the output shape for ids of any shape (and ids not contiguous in memory), the rows against torch's F.embedding and the
 reference loaded with the same table (float32 and float64), IndexError for ids out of range
 (negative ids included), gradients that reach only the rows used and add up for repeated ids,
 the N(0, 1) initialisation, and cosine_neighbors' order, self-exclusion and use of the cosine.

@@ -3,7 +3,8 @@
 Checks the formula against the reference (float32 and float64) and against nn.GRUCell loaded
 with the same weights, then three probes that saturate one gate at a time, so that reading the
 blocks in another order, swapping z and 1 - z, or applying the reset gate before the hidden
-matmul each fail a check named after it. Then gradients, unchanged inputs, and no built-in GRU.
+matmul each fail a check named after it. Then gradients (also through four chained calls),
+unchanged inputs, and no built-in GRU.
 """
 
 import pytest

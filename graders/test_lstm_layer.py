@@ -3,7 +3,8 @@
 Checks the parameters' names, shapes and initialisation, then the layer's output and final
 state against the reference and torch.nn.LSTM(batch_first=True) loaded with the same weights:
 from zeros and from a given state, in float32 and float64, run whole or in two halves, with
-gradients reaching the input, the initial state and every parameter.
+an input that is not contiguous in memory, with gradients reaching the input, the initial
+state and every parameter.
 """
 
 import math

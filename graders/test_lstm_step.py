@@ -3,7 +3,8 @@
 Checks the pair (h_t, c_t) against the reference (float32 and float64) and against nn.LSTMCell
 loaded with the same weights, then three probes that saturate gates with large biases, so that
 CS231n's gate order i, f, o, g, swapped forget and input gates, or a missing tanh(c_t) each fail
-a check named after it. Then gradients, unchanged inputs, and no built-in LSTM.
+a check named after it. Then gradients (also through four chained calls), unchanged inputs,
+and no built-in LSTM.
 """
 
 import pytest
