@@ -221,11 +221,14 @@ def expect_chained_gradients(student, name: str, reference, inputs: tuple, state
     expected = fixtures.chain_steps(reference, xs, state, weights, cotangents)
     chain = f"{name} called {steps} times in a row, each call given the state the previous one returned"
     try:
-        found = student.call("autograde.sandbox.fixtures.chain_steps", submitted_function(student, name), xs, state, weights, cotangents).value
+        found = student.call(
+            "autograde.sandbox.fixtures.chain_steps", submitted_function(student, name), xs, state, weights, cotangents,
+            shown_as=f"{name}()",
+        ).value
     except StudentRaised as error:
         if error.error_type == "ForbiddenAPIError":
             raise
-        raise CheckFailed(f"{str(error).replace('chain_steps()', f'{name}()', 1)}\n(while {chain})", line=error.line) from None
+        raise CheckFailed(f"{error}\n(while {chain})", line=error.line) from None
     if not isinstance(found, dict) or not all(isinstance(found.get(k), list) for k in expected):
         fail(f"{chain}: the runner sent back {type(found).__name__}, not the states and gradients of the chain.")
     returned = [n.replace("_0", "_t") for n in state_names]

@@ -211,12 +211,12 @@ def call_on_noncontiguous(student, target: Any, *args: Any, what: str) -> Any:
 
     function = submitted_function(student, target) if isinstance(target, str) else target
     try:
-        return student.call("autograde.sandbox.fixtures.call_on_noncontiguous", function, *args).value
+        return student.call("autograde.sandbox.fixtures.call_on_noncontiguous", function, *args, shown_as=what).value
     except StudentRaised as error:
         if error.error_type == "ForbiddenAPIError":
             raise
         message = (
-            f"{str(error).replace('call_on_noncontiguous()', what, 1)}\nThe inputs were not contiguous in memory: "
+            f"{error}\nThe inputs were not contiguous in memory: "
             "the same values as in the other checks, stored as transposed or strided views (as x.t() or x[:, ::2] leave them)."
         )
         mistake = VIEW_NEEDS_CONTIGUOUS if "view size is not compatible" in message else None
