@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from autograde.grading.mistakes import Mistake
+from autograde.grading.checks import CheckFailed, expect_close, fail, submitted_function
+from autograde.grading.mistakes import CUTS_AUTOGRAD, CUTS_HISTORY, Mistake
 
 
 # Non-square on purpose: with input_dim == hidden_dim a transposed weight goes unnoticed.
@@ -185,3 +186,88 @@ HS_MISTAKES = [
         for m in STEP_MISTAKES
     ),
 ]
+
+
+# -- a step chained with itself ------------------------------------------------------------------
+
+
+def chained_inputs(step_inputs: tuple, steps: int, seed: int) -> tuple:
+    """(xs, first_state, weights) for ``steps`` calls: one step's inputs, with fresh x_t per call."""
+    x, state, *weights = step_inputs
+    g = torch.Generator().manual_seed(seed)
+    xs = [torch.randn(x.shape, generator=g, dtype=torch.float64).to(x.dtype) for _ in range(steps)]
+    return xs, state, weights
+
+
+def _parts(state) -> list:
+    return [state] if isinstance(state, torch.Tensor) else list(state)
+
+
+def expect_chained_gradients(student, name: str, reference, inputs: tuple, state_names: tuple, weight_names: tuple, *, seed: int) -> None:
+    """``name`` called len(xs) times in a row in the runner (``fixtures.chain_steps``), each call
+    fed the state the previous one returned, then one backward through every call: each state and
+    every gradient (first state, weights, each call's x_t) equal to the reference's, chained here.
+
+    The one mistake only a chain shows is a cut between calls: the last call's x_t then gets the
+    right gradient (it is one step from the loss) while the first state and x_1 do not.
+    """
+    from autograde.grading.remote import StudentRaised
+    from autograde.sandbox import fixtures
+
+    xs, state, weights = inputs
+    steps = len(xs)
+    g = torch.Generator().manual_seed(seed + 1)
+    cotangents = [[torch.randn(t.shape, generator=g, dtype=torch.float64).to(t.dtype) for t in _parts(state)] for _ in xs]
+    expected = fixtures.chain_steps(reference, xs, state, weights, cotangents)
+    chain = f"{name} called {steps} times in a row, each call given the state the previous one returned"
+    try:
+        found = student.call(
+            "autograde.sandbox.fixtures.chain_steps", submitted_function(student, name), xs, state, weights, cotangents,
+            shown_as=f"{name}()",
+        ).value
+    except StudentRaised as error:
+        if error.error_type == "ForbiddenAPIError":
+            raise
+        raise CheckFailed(f"{error}\n(while {chain})", line=error.line) from None
+    if not isinstance(found, dict) or not all(isinstance(found.get(k), list) for k in expected):
+        fail(f"{chain}: the runner sent back {type(found).__name__}, not the states and gradients of the chain.")
+    returned = [n.replace("_0", "_t") for n in state_names]
+    for k, (got, want) in enumerate(zip(found["states"] + [[]] * steps, expected["states"])):
+        for what, got_part, want_part in zip(returned, list(got) + [None] * len(want), want):
+            if k == 0 and not _agrees(got_part, want_part):
+                raise CheckFailed(
+                    f"{chain}: the first call's result is already wrong: fix the values first (see the checks on "
+                    "the values); the chained gradients of correct values follow.",
+                    follows_values=True,
+                )
+            expect_close(got_part, want_part, f"the {what} returned by call {k + 1}", context=chain)
+    names = [*state_names, *weight_names, *(f"x_t of call {k + 1}" for k in range(steps))]
+    got_grads = (found["first_state"] + found["weights"] + found["xs"] + [None] * len(names))[: len(names)]
+    want_grads = expected["first_state"] + expected["weights"] + expected["xs"]
+    wrong = [n for n, got, want in zip(names, got_grads, want_grads) if not _agrees(got, want)]
+    if not wrong:
+        return
+    missing = [n for n in wrong if got_grads[names.index(n)] is None]
+    if missing:  # cut inside one call too: the single-step gradient checks say where
+        fail(
+            f"{chain}: no gradient reached {', '.join(missing)}. Keep every step in torch "
+            "(no .detach(), .item(), .numpy() or torch.no_grad()).",
+            observed=CUTS_AUTOGRAD,
+        )
+    cut = [n for n in wrong if n in state_names or n == "x_t of call 1"]
+    if cut and names[-1] not in wrong:
+        fail(
+            f"{chain}: the gradient with respect to {', '.join(cut)} is wrong, while the last call's own x_t "
+            "gets the right one: the gradient stops between calls.",
+            mistake=CUTS_HISTORY,
+        )
+    index = names.index(wrong[0])
+    expect_close(got_grads[index], want_grads[index], f"the gradient with respect to {wrong[0]}", context=chain)
+
+
+def _agrees(got, want) -> bool:
+    try:
+        expect_close(got, want, "the gradient")
+    except CheckFailed:
+        return False
+    return True

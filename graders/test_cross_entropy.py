@@ -1,6 +1,7 @@
 """Grader for cross_entropy: the mean negative log-likelihood of the targets under softmax(logits).
 
-Checks both shape forms against F.cross_entropy and the reference in float32 and float64, a 0-dim
+Checks both shape forms (and (B, T, V) inputs not contiguous in memory) against F.cross_entropy
+and the reference in float32 and float64, a 0-dim
 result, stability for logits of ±1e4, gradients, untouched inputs, and that torch's own
 cross-entropy, NLL and log-softmax (under any of their names) are not used.
 """
@@ -9,7 +10,7 @@ import pytest
 import torch
 
 from autograde.grading.checks import (
-    expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_shape,
+    call_on_noncontiguous, expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_shape,
     expect_unchanged, reference_gradients, with_grad,
 )
 from autograde.grading.mistakes import Mistake
@@ -124,7 +125,7 @@ def test_matches_the_reference_for_n_by_v_logits_in_float32(student):
     )
 
 
-@pytest.mark.points(1, hint="Flatten (B, T, V) logits to (B*T, V) and (B, T) targets to (B*T,), then average over all B*T positions.")
+@pytest.mark.points(0.5, hint="Flatten (B, T, V) logits to (B*T, V) and (B, T) targets to (B*T,), then average over all B*T positions.")
 def test_matches_torch_for_b_t_v_logits_with_batch_sizes_1_and_3(student):
     for batch in (1, 3):
         inputs = logits_inputs(batch, 4, seed=10 + batch)
@@ -132,6 +133,18 @@ def test_matches_torch_for_b_t_v_logits_with_batch_sizes_1_and_3(student):
             student.cross_entropy(*inputs), torch_cross_entropy(*inputs), "the loss",
             context=describe(inputs[0]), mistakes=MISTAKES, args=inputs,
         )
+
+
+@pytest.mark.points(0.5, hint="Logits may come transposed or sliced from a model (not contiguous in memory): flatten them with an operation that accepts any layout.",
+    code_hint=".view() needs memory it can reinterpret without a copy; .reshape() and .flatten() accept any layout.",
+    title="accepts (B, T, V) logits and targets that are not contiguous in memory")
+def test_accepts_b_t_v_logits_and_targets_that_are_not_contiguous_in_memory(student):
+    inputs = logits_inputs(3, 4, seed=20)  # transposed in memory, as logits.transpose(0, 1) of a time-major model
+    found = call_on_noncontiguous(student, "cross_entropy", *inputs, what="cross_entropy()")
+    expect_close(
+        found, torch_cross_entropy(*inputs), "the loss",
+        context=describe(inputs[0]) + ", not contiguous in memory", mistakes=MISTAKES, args=inputs,
+    )
 
 
 @pytest.mark.points(0.5, hint="Keep the logits' dtype: no .float(), and no new tensors without dtype=logits.dtype.")

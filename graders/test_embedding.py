@@ -1,6 +1,6 @@
 """Grader for embedding: an nn.Module lookup table, and nearest neighbours by cosine similarity.
 
-Checks the output shape for ids of any shape, the rows against torch's F.embedding and the
+Checks the output shape for ids of any shape (and ids not contiguous in memory), the rows against torch's F.embedding and the
 reference loaded with the same table (float32 and float64), IndexError for ids out of range
 (negative ids included), gradients that reach only the rows used and add up for repeated ids,
 the N(0, 1) initialisation, and cosine_neighbors' order, self-exclusion and use of the cosine.
@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from autograde.grading.checks import (
-    crash_means, expect_close, expect_no_forbidden_api, expect_shape, expect_tensor, expect_unchanged, fail,
+    call_on_noncontiguous, crash_means, expect_close, expect_no_forbidden_api, expect_shape, expect_tensor, expect_unchanged, fail,
 )
 from autograde.grading.mistakes import Mistake
 from autograde.grading.remote import StudentRaised
@@ -193,7 +193,7 @@ def test_output_shape_is_ids_shape_plus_embedding_dim_for_any_ids_shape(student)
         )
 
 
-@pytest.mark.points(1, hint="Row i of the output is row ids[i] of self.weight, the first and last rows included, for int64 and int32 ids alike.")
+@pytest.mark.points(0.5, hint="Row i of the output is row ids[i] of self.weight, the first and last rows included, for int64 and int32 ids alike.")
 def test_rows_match_torch_embedding_in_float32(student):
     weight = table(seed=2)
     module = build(student, "Embedding", NUM, DIM, state={"weight": weight})
@@ -205,6 +205,21 @@ def test_rows_match_torch_embedding_in_float32(student):
     with crash_means(INT32_REFUSED):  # any integer ids: int32 ones as well, as nn.Embedding takes them
         found = module(ids.int())
     expect_close(found, F.embedding(ids, weight), "the embedded int32 ids", context=describe(ids, weight) + ", as int32")
+
+
+@pytest.mark.points(0.5, hint="ids may be a transposed or sliced view (not contiguous in memory), as a batch read column-wise is: flatten them, if you do, with an operation that accepts any layout.",
+    code_hint=".view() needs memory it can reinterpret without a copy; .reshape() and .flatten() accept any layout, and indexing with ids as they are needs neither.",
+    title="looks up ids that are not contiguous in memory")
+def test_looks_up_ids_that_are_not_contiguous_in_memory(student):
+    weight = table(seed=9)
+    module = build(student, "Embedding", NUM, DIM, state={"weight": weight})
+    ids = random_ids((2, 3, 4), seed=10)  # stored transposed in the runner, as ids.transpose(1, 2) of a (2, 4, 3) batch
+    found = call_on_noncontiguous(student, module, ids, what=f"Embedding({NUM}, {DIM})(...)")
+    expect_close(
+        found, F.embedding(ids, weight), "the embedded ids",
+        context=f"Embedding({NUM}, {DIM}), ids of shape (2, 3, 4) not contiguous in memory",
+        mistakes=LOOKUP_MISTAKES, args=(weight, ids),
+    )
 
 
 @pytest.mark.points(0.5, hint="Return rows of self.weight as they are: no .float(), so a float64 table gives float64 vectors.")

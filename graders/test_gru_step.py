@@ -3,7 +3,8 @@
 Checks the formula against the reference (float32 and float64) and against nn.GRUCell loaded
 with the same weights, then three probes that saturate one gate at a time, so that reading the
 blocks in another order, swapping z and 1 - z, or applying the reset gate before the hidden
-matmul each fail a check named after it. Then gradients, unchanged inputs, and no built-in GRU.
+matmul each fail a check named after it. Then gradients (also through four chained calls),
+unchanged inputs, and no built-in GRU.
 """
 
 import pytest
@@ -16,7 +17,7 @@ from autograde.grading.checks import (
 from graders.gated_cases import (
     GRU_GATES, SATURATED, alternating, expect_gru_state, gru_inputs, push_gates, torch_cell,
 )
-from graders.rnn_cases import describe
+from graders.rnn_cases import chained_inputs, describe, expect_chained_gradients
 from reference.gru_step import gru_step as reference
 
 NAMES = ("x_t", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh")
@@ -35,7 +36,7 @@ def test_returns_one_hidden_state_per_sequence(student):
     expect_shape(student.gru_step(*gru_inputs()), (3, 4), "h_t")
 
 
-@pytest.mark.points(1, hint="Follow nn.GRUCell: blocks r, z, n; n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)); h_t = (1 - z) * n + z * h.")
+@pytest.mark.points(0.5, hint="Follow nn.GRUCell: blocks r, z, n; n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)); h_t = (1 - z) * n + z * h.")
 def test_matches_the_formula_in_float32(student):
     inputs = gru_inputs(seed=1)
     expect_gru_state(student.gru_step(*inputs), reference(*inputs), describe(3, 5, 4, torch.float32), inputs)
@@ -93,6 +94,13 @@ def test_gradients_match_the_reference(student):
     result = student.call("gru_step", *with_grad(inputs), backward=[cotangent])
     expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "gru_step",
                      values=(result.value, reference(*inputs)))
+
+
+@pytest.mark.points(0.5, hint="h_prev may be the output of your previous call: use it as it is given, so the gradient flows back through every step to the first hidden state.",
+    title="gradients flow back through four chained calls to the first hidden state")
+def test_gradients_flow_back_through_four_chained_calls_to_the_first_hidden_state(student):
+    inputs = chained_inputs(gru_inputs(dtype=torch.float64, seed=8), steps=4, seed=9)
+    expect_chained_gradients(student, "gru_step", reference, inputs, ("h_0",), NAMES[2:], seed=9)
 
 
 @pytest.mark.points(0.5, hint="Do not modify the arguments in place (no +=, add_, or writes into h_prev or the weights).")

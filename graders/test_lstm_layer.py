@@ -3,7 +3,8 @@
 Checks the parameters' names, shapes and initialisation, then the layer's output and final
 state against the reference and torch.nn.LSTM(batch_first=True) loaded with the same weights:
 from zeros and from a given state, in float32 and float64, run whole or in two halves, with
-gradients reaching the input, the initial state and every parameter.
+an input that is not contiguous in memory, with gradients reaching the input, the initial
+state and every parameter.
 """
 
 import math
@@ -12,7 +13,7 @@ import pytest
 import torch
 
 from autograde.grading.checks import (
-    expect_close, expect_gradients_reach, expect_no_forbidden_api, expect_pair, expect_shape, expect_unchanged, fail,
+    call_on_noncontiguous, expect_close, expect_gradients_reach, expect_no_forbidden_api, expect_pair, expect_shape, expect_unchanged, fail,
     with_grad,
 )
 from autograde.grading.mistakes import Mistake
@@ -275,7 +276,7 @@ def test_parameters_start_uniform_within_one_over_sqrt_hidden_size(student):
             )
 
 
-@pytest.mark.points(1, hint="Run one LSTM step per time step, each from the state the step before returned; the output holds every step's h.",
+@pytest.mark.points(0.5, hint="Run one LSTM step per time step, each from the state the step before returned; the output holds every step's h.",
     code_hint="Loop over t with lstm_step on x[:, t], collect each h_t, and stack them along dim=1.")
 def test_matches_the_reference_from_a_zero_state_in_float32(student):
     weights = lstm_weights(seed=2)
@@ -286,6 +287,19 @@ def test_matches_the_reference_from_a_zero_state_in_float32(student):
             layer(x), reference(weights, x), NAMES, "LSTMLayer(...)",
             context=describe(x, HIDDEN, None), mistakes=LAYER_MISTAKES, args=(weights, x),
         )
+
+
+@pytest.mark.points(0.5, hint="x may be a transposed or sliced view (not contiguous in memory), as a time-major batch turned batch-first is: if you merge its batch and time axes, use an operation that accepts any layout.",
+    code_hint=".view() needs memory it can reinterpret without a copy; .reshape() and .flatten() accept any layout.",
+    title="accepts an input sequence that is not contiguous in memory")
+def test_accepts_an_input_sequence_that_is_not_contiguous_in_memory(student):
+    weights = lstm_weights(seed=6)
+    layer = build(student, "LSTMLayer", INPUT, HIDDEN, state=weights)
+    x = sequence(3, 6, seed=7)  # stored as x.transpose(1, 2) leaves it
+    expect_sequence_result(
+        call_on_noncontiguous(student, layer, x, what="LSTMLayer(...)"), reference(weights, x), NAMES, "LSTMLayer(...)",
+        context=describe(x, HIDDEN, None) + ", x not contiguous in memory", mistakes=LAYER_MISTAKES, args=(weights, x),
+    )
 
 
 @pytest.mark.points(1, hint="Start from the given (h0, c0), or from zeros in x's dtype and device when state is None.",

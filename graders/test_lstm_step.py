@@ -3,7 +3,8 @@
 Checks the pair (h_t, c_t) against the reference (float32 and float64) and against nn.LSTMCell
 loaded with the same weights, then three probes that saturate gates with large biases, so that
 CS231n's gate order i, f, o, g, swapped forget and input gates, or a missing tanh(c_t) each fail
-a check named after it. Then gradients, unchanged inputs, and no built-in LSTM.
+a check named after it. Then gradients (also through four chained calls), unchanged inputs,
+and no built-in LSTM.
 """
 
 import pytest
@@ -17,7 +18,7 @@ from graders.gated_cases import (
     LSTM_GATES, SATURATED, expect_lstm_state, flat_lstm_inputs, lstm_inputs, nested_lstm_inputs,
     push_gates, torch_cell,
 )
-from graders.rnn_cases import describe
+from graders.rnn_cases import chained_inputs, describe, expect_chained_gradients
 from reference.lstm_step import lstm_step as reference
 
 NAMES = ("x_t", "h_prev", "c_prev", "W_ih", "W_hh", "b_ih", "b_hh")
@@ -43,7 +44,7 @@ def test_returns_a_pair_of_hidden_and_cell_states_each_batch_by_hidden(student):
     expect_shape(c_t, (3, 4), "c_t")
 
 
-@pytest.mark.points(1, hint="Follow nn.LSTMCell: blocks i, f, g, o; c_t = f ⊙ c_prev + i ⊙ g and h_t = o ⊙ tanh(c_t), with ⊙ the elementwise product.")
+@pytest.mark.points(0.5, hint="Follow nn.LSTMCell: blocks i, f, g, o; c_t = f ⊙ c_prev + i ⊙ g and h_t = o ⊙ tanh(c_t), with ⊙ the elementwise product.")
 def test_matches_the_formula_in_float32(student):
     inputs = lstm_inputs(seed=1)
     expect_lstm_state(student.lstm_step(*inputs), reference(*inputs), describe(3, 5, 4, torch.float32), inputs)
@@ -102,6 +103,13 @@ def test_gradients_match_the_reference(student):
     result = student.call("lstm_step", *nested_lstm_inputs(with_grad(flat)), backward=cotangents)
     expect_gradients(result.grads, reference_gradients(reference_from_flat, flat, cotangents), NAMES, "lstm_step",
                      values=(result.value, reference_from_flat(*flat)))
+
+
+@pytest.mark.points(0.5, hint="the state (h_prev, c_prev) may be the output of your previous call: use it as it is given, so the gradient flows back through every step to the first hidden and cell states.",
+    title="gradients flow back through four chained calls to the first hidden and cell states")
+def test_gradients_flow_back_through_four_chained_calls_to_the_first_hidden_and_cell_states(student):
+    inputs = chained_inputs(lstm_inputs(dtype=torch.float64, seed=8), steps=4, seed=9)
+    expect_chained_gradients(student, "lstm_step", reference, inputs, ("h_0", "c_0"), NAMES[3:], seed=9)
 
 
 @pytest.mark.points(0.5, hint="Do not modify the arguments in place (no +=, mul_, or writes into h_prev, c_prev or the weights).")

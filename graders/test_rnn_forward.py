@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from autograde.grading.checks import (
-    expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_pair,
+    call_on_noncontiguous, expect_close, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_pair,
     expect_shape, expect_unchanged, fail, reference_gradients, with_grad,
 )
 from autograde.grading.mistakes import Mistake
@@ -33,12 +33,22 @@ def test_returns_all_states_and_the_last_one_with_the_right_shapes(student):
     expect_shape(h_last, (3, 4), "h_last")
 
 
-@pytest.mark.points(1.5, hint="Apply the RNN step at every t to x[:, t] and the previous state, starting from h0; hs[:, t] is the state after step t.",
+@pytest.mark.points(1, hint="Apply the RNN step at every t to x[:, t] and the previous state, starting from h0; hs[:, t] is the state after step t.",
     code_hint="A Python loop over t, with rnn_step from exercises.rnn_step or your own step, then torch.stack along dim=1.")
 def test_states_match_the_reference_in_float32(student):
     inputs = sequence_inputs(seed=1)
     hs, _ = run(student, inputs)
     expect_close(hs, reference(*inputs)[0], "hs", context=describe(inputs[0]), mistakes=HS_MISTAKES, args=inputs)
+
+
+@pytest.mark.points(0.5, hint="x may be a transposed or sliced view (not contiguous in memory), as a time-major batch turned batch-first is: if you merge its batch and time axes, use an operation that accepts any layout.",
+    code_hint=".view() needs memory it can reinterpret without a copy; .reshape() and .flatten() accept any layout.",
+    title="accepts inputs that are not contiguous in memory")
+def test_accepts_inputs_that_are_not_contiguous_in_memory(student):
+    inputs = sequence_inputs(seed=7)  # x stored as x.transpose(1, 2) leaves it, the weights transposed too
+    found = expect_pair(call_on_noncontiguous(student, "rnn_forward", *inputs, what="rnn_forward()"), "rnn_forward")
+    expect_close(found[0], reference(*inputs)[0], "hs", context=describe(inputs[0]) + ", not contiguous in memory",
+                 mistakes=HS_MISTAKES, args=inputs)
 
 
 @pytest.mark.points(0.5, hint="Keep the inputs' dtype, also for the zeros you start from when h0 is None.",

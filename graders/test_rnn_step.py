@@ -7,7 +7,9 @@ from autograde.grading.checks import (
     expect_close, expect_dtype, expect_gradients, expect_gradients_reach, expect_no_forbidden_api, expect_shape,
     expect_unchanged, reference_gradients, with_grad,
 )
-from graders.rnn_cases import STEP_MISTAKES, describe, step_inputs, torch_rnn_cell
+from graders.rnn_cases import (
+    STEP_MISTAKES, chained_inputs, describe, expect_chained_gradients, step_inputs, torch_rnn_cell,
+)
 from reference.rnn_step import rnn_step as reference
 
 NAMES = ("x_t", "h_prev", "Wxh", "Whh", "bh")
@@ -18,7 +20,7 @@ def test_returns_one_hidden_state_per_sequence(student):
     expect_shape(student.rnn_step(*step_inputs()), (3, 4), "h_t", mistakes=STEP_MISTAKES, args=step_inputs())
 
 
-@pytest.mark.points(1.5, hint="h_t = tanh(x_t Wxh + h_prev Whh + bh): each of the three terms exactly once, all inside the tanh.")
+@pytest.mark.points(1, hint="h_t = tanh(x_t Wxh + h_prev Whh + bh): each of the three terms exactly once, all inside the tanh.")
 def test_matches_the_formula_in_float32(student):
     inputs = step_inputs(seed=1)
     expect_close(
@@ -61,6 +63,13 @@ def test_gradients_match_the_reference(student):
     result = student.call("rnn_step", *with_grad(inputs), backward=[cotangent])
     expect_gradients(result.grads, reference_gradients(reference, inputs, [cotangent]), NAMES, "rnn_step",
                      values=(result.value, reference(*inputs)))
+
+
+@pytest.mark.points(0.5, hint="h_prev may be the output of your previous call: use it as it is given, so the gradient flows back through every step to the first hidden state.",
+    title="gradients flow back through four chained calls to the first hidden state")
+def test_gradients_flow_back_through_four_chained_calls_to_the_first_hidden_state(student):
+    inputs = chained_inputs(step_inputs(dtype=torch.float64, seed=8), steps=4, seed=9)
+    expect_chained_gradients(student, "rnn_step", reference, inputs, ("h_0",), NAMES[2:], seed=9)
 
 
 @pytest.mark.points(0.5, hint="Do not modify the arguments in place (no +=, add_, or writes into x_t or h_prev).")

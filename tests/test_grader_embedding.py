@@ -11,6 +11,9 @@ def test_correct_variants_earn_full_marks(grade_case, case):
 
 
 MISTAKES = {
+    "index_select_with_view": {
+        "test_looks_up_ids_that_are_not_contiguous_in_memory": ".view() is used on a tensor that need not be contiguous",
+    },
     "negative_ids_wrap": {"test_a_negative_id_raises_index_error": "negative ids wrap around silently"},
     "index_error_is_runtime_error": {
         "test_an_id_past_the_end_raises_index_error": "should raise IndexError, but: Embedding(...) raised RuntimeError",

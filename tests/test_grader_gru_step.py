@@ -14,6 +14,7 @@ def test_correct_variants_earn_full_marks(grade_case, case):
 
 
 MISTAKES = {
+    "truncates_history": {"test_gradients_flow_back_through_four_chained_calls_to_the_first_hidden_state": "the gradient stops between calls"},
     "order_zrn": {
         "test_reads_the_gate_blocks_in_torch_order_r_z_n": "your GRU uses gate order z, r, n (Keras's); torch's is r, z, n",
         "test_matches_the_formula_in_float32": "your GRU uses gate order z, r, n",

@@ -11,6 +11,9 @@ def test_correct_variants_earn_full_marks(grade_case, case):
 
 
 MISTAKES = {
+    "projects_with_view": {
+        "test_accepts_an_input_sequence_that_is_not_contiguous_in_memory": ".view() is used on a tensor that need not be contiguous",
+    },
     "resets_state": {
         "test_matches_the_reference_from_a_zero_state_in_float32": "the state is reset at every step",
         "test_two_halves_passing_the_state_on_match_one_torch_lstm_run": "the state is reset at every step",

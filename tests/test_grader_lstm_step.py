@@ -14,6 +14,7 @@ def test_correct_variants_earn_full_marks(grade_case, case):
 
 
 MISTAKES = {
+    "detaches_carried_cell": {"test_gradients_flow_back_through_four_chained_calls_to_the_first_hidden_and_cell_states": "the gradient stops between calls"},
     "order_ifog": {
         "test_reads_the_gate_blocks_in_torch_order_i_f_g_o": "your LSTM uses gate order i, f, o, g (CS231n's); torch's is i, f, g, o",
     },

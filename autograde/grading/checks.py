@@ -14,8 +14,8 @@ from typing import Any
 import torch
 
 from autograde.grading.mistakes import (
-    CHANGES_DTYPE, CUTS_AUTOGRAD, FORBIDDEN_API, MODIFIES_INPUT, NOT_A_PAIR, NOT_A_TENSOR, NUMPY_ROUND_TRIP, Mistake,
-    identify, uses_numpy,
+    CHANGES_DTYPE, CUTS_AUTOGRAD, FORBIDDEN_API, MODIFIES_INPUT, NOT_A_PAIR, NOT_A_TENSOR, NUMPY_ROUND_TRIP,
+    VIEW_NEEDS_CONTIGUOUS, Mistake, identify, uses_numpy,
 )
 
 TOLERANCES = {
@@ -185,6 +185,44 @@ def expect_unchanged(before: Sequence[torch.Tensor], after: Sequence[torch.Tenso
             "Build new tensors instead (x = x + y, not x += y; avoid methods ending in _ such as add_).",
             observed=MODIFIES_INPUT,
         )
+
+
+def submitted_function(student, name: str):
+    """A handle to the function ``name`` of the submission, to pass to a fixture that calls it;
+    a name the module lacks fails as a direct call of it would."""
+    from autograde.grading.remote import StudentRaised
+
+    try:
+        return student.get_attribute(None, name)
+    except StudentRaised as error:
+        if error.error_type != "AttributeError":
+            raise
+        raise StudentRaised(
+            f"{student.exercise}.py does not define {name}: check the name against the stub", "MissingName"
+        ) from None
+
+
+def call_on_noncontiguous(student, target: Any, *args: Any, what: str) -> Any:
+    """What ``target`` (a name the submission defines, or an object in its runner) returns for
+    ``args`` laid out in memory that is not contiguous (``fixtures.noncontiguous``): the wire
+    makes every tensor contiguous, so the runner re-lays them out before the call. ``what``
+    names the call in the message when it raises."""
+    from autograde.grading.remote import StudentRaised
+
+    function = submitted_function(student, target) if isinstance(target, str) else target
+    try:
+        return student.call("autograde.sandbox.fixtures.call_on_noncontiguous", function, *args, shown_as=what).value
+    except StudentRaised as error:
+        if error.error_type == "ForbiddenAPIError":
+            raise
+        message = (
+            f"{error}\nThe inputs were not contiguous in memory: "
+            "the same values as in the other checks, stored as transposed or strided views (as x.t() or x[:, ::2] leave them)."
+        )
+        mistake = VIEW_NEEDS_CONTIGUOUS if "view size is not compatible" in message else None
+        if mistake is not None:
+            message = f"{message}\n{mistake.describe()}"
+        raise CheckFailed(message, mistake=mistake, line=error.line) from None
 
 
 def with_grad(tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:

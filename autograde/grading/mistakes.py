@@ -92,3 +92,13 @@ NUMPY_ROUND_TRIP = Mistake(
 NOT_A_TENSOR = Mistake("the result is not a torch.Tensor", "Return the tensor itself, not a number, list or array made from it.")
 NOT_A_PAIR = Mistake("the result is not a pair", "Return a tuple of the two results the contract names, in its order.")
 FORBIDDEN_API = Mistake("a forbidden API does the work", "Write the computation yourself with basic tensor operations.")
+VIEW_NEEDS_CONTIGUOUS = Mistake(
+    ".view() is used on a tensor that need not be contiguous in memory",
+    "Inputs may be transposed or sliced views: .view() refuses a shape their memory cannot give without a copy, "
+    ".reshape() (or .flatten()) works for any layout.",
+)
+CUTS_HISTORY = Mistake(
+    "the step cuts the gradient path to the earlier steps",
+    "Use the state you are given as it is, whether it is a fresh tensor or the output of the previous call: truncating "
+    "backpropagation through time is the training loop's job, between batches, never the step's.",
+)

@@ -206,6 +206,7 @@ class RemoteExercise:
         count_ops: bool = False,
         timeout: float | None = None,
         max_reply_bytes: int = MAX_REPLY_BYTES,
+        shown_as: str | None = None,
     ) -> CallResult:
         """Call a function in the runner and return what came back.
 
@@ -215,7 +216,8 @@ class RemoteExercise:
         they were after the call; ``backward`` (one cotangent per output tensor) returns the
         gradients of the arguments (and of a module's parameters); ``count_ops`` counts the
         aten operators the call dispatched (``matmuls`` includes those of the calls the checker
-        served for it).
+        served for it). ``shown_as`` names the call in messages instead (a fixture that calls the
+        student's function on their behalf: ``"cross_entropy()"``, not the fixture's name).
         """
         if isinstance(target, str):
             module, _, name = target.rpartition(".")
@@ -225,6 +227,7 @@ class RemoteExercise:
             obj, method = target
             request = {"op": "call", "handle": obj._handle.id, "name": method}
             what = f"{obj.type_name}.{method}()" if method != "__call__" else f"{obj.type_name}(...)"
+        what = shown_as or what
         limit = timeout or self.timeout
         request.update(
             args=list(args), kwargs=kwargs or {}, inputs_after=inputs_after,

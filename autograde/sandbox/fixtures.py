@@ -236,3 +236,71 @@ class BackgroundCall:
 def grad_identities(params: Parameters) -> list[int | None]:
     """Which tensor object each ``.grad`` is, to tell scaling in place from replacing it."""
     return [None if p.grad is None else id(p.grad) for p in params.tensors]
+
+
+# -- memory layouts and chained steps (contract checks the wire cannot carry) --------------------
+
+
+def noncontiguous(tensor: torch.Tensor) -> torch.Tensor:
+    """The same values in memory that is not contiguous: the last two dimensions stored
+    transposed (as ``x.t()`` or ``logits.transpose(0, 1)`` leave them), or, for fewer than two
+    dimensions, every other element of a larger buffer. The wire sends tensors contiguous, so
+    only the runner can build one."""
+    if tensor.ndim >= 2 and tensor.shape[-1] > 1 and tensor.shape[-2] > 1:
+        return tensor.transpose(-1, -2).contiguous().transpose(-1, -2)
+    if tensor.ndim >= 1 and tensor.numel() > 1:
+        buffer = tensor.new_zeros(*tensor.shape[:-1], 2 * tensor.shape[-1])
+        view = buffer[..., ::2]
+        view.copy_(tensor)
+        return view
+    return tensor
+
+
+def call_on_noncontiguous(function, *args):
+    """``function(*args)`` with every tensor argument re-laid out by ``noncontiguous``."""
+    return function(*(noncontiguous(a) if isinstance(a, torch.Tensor) else a for a in args))
+
+
+def _tensors_of(value) -> list[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _tensors_of(v)]
+    return []
+
+
+def _as_leaves(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone().requires_grad_(True)
+    return type(value)(_as_leaves(v) for v in value)
+
+
+def chain_steps(step, xs: list[torch.Tensor], state, weights: list[torch.Tensor], cotangents: list[list[torch.Tensor]]) -> dict:
+    """Run ``state = step(x, state, *weights)`` for each x in turn, each call fed the state the
+    previous one returned, then backpropagate sum(state_t * cotangent_t) over every step at once.
+
+    ``state`` is a tensor (rnn_step, gru_step) or a pair (lstm_step). Returns every step's state
+    and the gradients of the first state, the weights and the inputs, as plain tensors (None
+    where none arrived). The checker runs the same chain on the reference, in its own process.
+    """
+    first, weights, xs = _as_leaves(state), _as_leaves(list(weights)), _as_leaves(list(xs))
+    states, current = [], first
+    for x in xs:
+        current = step(x, current, *weights)
+        states.append(current)
+    pairs = [
+        (o, c) for s, cs in zip(states, cotangents) for o, c in zip(_tensors_of(s), cs)
+        if isinstance(o, torch.Tensor) and o.requires_grad
+    ]
+    if pairs:
+        sum((o * c.to(o.dtype)).sum() for o, c in pairs).backward()
+
+    def grad(t):
+        return None if t.grad is None else t.grad.detach().clone()
+
+    return {
+        "states": [[t.detach().clone() for t in _tensors_of(s)] for s in states],
+        "first_state": [grad(t) for t in _tensors_of(first)],
+        "weights": [grad(t) for t in weights],
+        "xs": [grad(t) for t in xs],
+    }
