@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from autograde.commands import ImplicitCommand
+from autograde.commands import ANSWER_KEY, ImplicitCommand
 from autograde.commands.options import (
     extra_graders_option, memory_option, resolve_exercises, starts_engine, timeout_option,
 )
@@ -19,6 +19,8 @@ LAST_SCORES = Path(".grade") / "last-scores.json"
 
 
 def submission_dir(submission: Path | None, reference: bool) -> Path:
+    if reference and not ANSWER_KEY:
+        raise click.UsageError("--reference grades the course's solutions, which this repository does not hold")
     if reference:
         from autograde.grading import course
 
@@ -75,7 +77,7 @@ def save_last_scores(submission: Path, report) -> None:
 @click.command("exercises", hidden=True, cls=ImplicitCommand)
 @click.argument("names", nargs=-1, metavar="[EXERCISE ...|all]")
 @click.option("--submission", type=click.Path(path_type=Path), help="Folder with your <exercise>.py files, or your .ipynb notebook. [default: ./exercises]")
-@click.option("--reference", is_flag=True, help="Grade the reference solutions instead (a sanity check for instructors).")
+@click.option("--reference", is_flag=True, hidden=not ANSWER_KEY, help="Grade the reference solutions instead (a sanity check for instructors).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report as JSON to this file.")
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit with status 1 if the total is below this percentage.")
 @timeout_option

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from autograde.grading.mistakes import Mistake, identify
+from autograde.grading.recording import Recorded
 
 TOLERANCES = {
     torch.float16: (1e-2, 1e-3),
@@ -126,7 +127,7 @@ def with_grad(tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
     return [t.detach().clone().requires_grad_(True) for t in tensors]
 
 
-def reference_gradients(function: Callable, args: Sequence[torch.Tensor], cotangents: Sequence[torch.Tensor]) -> list:
+def _reference_gradients(function: Callable, args: Sequence[torch.Tensor], cotangents: Sequence[torch.Tensor]) -> list:
     """The gradient of sum(output * cotangent) with respect to each argument, computed locally."""
     leaves = with_grad(args)
     outputs = function(*leaves)
@@ -134,6 +135,10 @@ def reference_gradients(function: Callable, args: Sequence[torch.Tensor], cotang
     # One scalar, not grad_tensors=: that path imports torch.fx lazily and costs 0.8 s.
     sum((o * c).sum() for o, c in zip(outputs, cotangents)).backward()
     return [leaf.grad for leaf in leaves]
+
+
+reference_gradients = Recorded("autograde.grading.checks:reference_gradients", _reference_gradients)
+"""Recorded as a whole: the release holds the gradients, not the graph they came from."""
 
 
 def expect_gradients_reach(grads: Sequence | None, names: Sequence[str], what: str) -> None:
