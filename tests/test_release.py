@@ -116,3 +116,21 @@ def test_a_case_gets_the_same_report_in_the_release_as_in_the_course(release, tm
     CliRunner().invoke(main, [exercise, "--submission", str(folder), "--json", str(tmp_path / "course.json")], catch_exceptions=False)
     there, here = (without_timings(json.loads((tmp_path / name).read_text())) for name in ("release.json", "course.json"))
     assert there == here
+
+
+def test_answers_tuned_to_the_recorded_inputs_earn_nothing_in_official_grading(release, tmp_path):
+    from autograde.grading import engine
+
+    tuned = tmp_path / "tuned"
+    tuned.mkdir()
+    shutil.copyfile(ROOT / "tests" / "data" / "fixture_tuned" / "rnn_step.py", tuned / "rnn_step.py")
+    honest = tmp_path / "honest"
+    honest.mkdir()
+    shutil.copyfile(ROOT / "tests" / "cases" / "rnn_step" / "no_tanh.py", honest / "rnn_step.py")
+    assert release_grade(release, "rnn_step", "--submission", str(tuned), "--quiet").stdout.strip() == "7/7 (100%)"
+    official = engine.Options(fresh_inputs=True)
+    tuned_score = engine.grade(tuned, ["rnn_step"], official).exercises["rnn_step"]
+    honest_score = engine.grade(honest, ["rnn_step"], official).exercises["rnn_step"]
+    assert tuned_score.score <= honest_score.score < 7
+    message = next(t.message for t in tuned_score.tests if t.name == "test_matches_the_formula_in_float32")
+    assert "on fresh inputs" in message and "the tanh is missing" in message

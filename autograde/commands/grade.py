@@ -115,7 +115,7 @@ def _grade(exercises, folder, reference, json_path, fail_under, timeout, memory_
 
     if not bubblewrap.detect().separated:
         console.print("[yellow]warning:[/] your code runs as you, without a sandbox (install bubblewrap for one); see `grade doctor`.")
-    options = engine.Options(timeout=timeout, memory_bytes=memory_mib << 20, extra_graders=extra_graders)
+    options = engine.Options(timeout=timeout, memory_bytes=memory_mib << 20, extra_graders=extra_graders, fresh_inputs=True)
     with console.status("Starting...") as status:
 
         def progress(exercise: str, done: int, total: int) -> None:

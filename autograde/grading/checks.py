@@ -38,6 +38,11 @@ class CheckFailed(AssertionError):
         self.mistake_name = mistake.name if mistake else None
         self.line = line
 
+    def named(self, other: CheckFailed) -> CheckFailed:
+        """This failure, naming the mistake ``other`` named."""
+        self.mistake, self.mistake_name = other.mistake, other.mistake_name
+        return self
+
 
 def fail(
     message: str, *, mistakes: Sequence[Mistake] = (), actual: Any = None, args: Sequence = (),

@@ -23,6 +23,7 @@ class Options:
     memory_bytes: int = DEFAULT_MEMORY_BYTES
     extra_graders: Path | None = None  # instructor-only suites, test_<exercise>.py (hidden by default)
     restricted: bool = True  # False runs submissions without the submission policy: for tests of the walls beneath it
+    fresh_inputs: bool = False  # official grading: every check also runs on fresh inputs (autograde/grading/fresh.py)
 
 
 def start() -> None:
@@ -118,12 +119,15 @@ def grade(submission_dir: Path, exercises: list[str], options: Options = Options
     ``launcher`` starts the runners (default: this process's fork server, sandboxed if possible);
     ``progress(exercise, checks_done, checks_in_all)`` is called after every check.
     """
-    from autograde.grading import scoring
+    from autograde.grading import fresh, scoring
     from autograde.sandbox.launch import default_launcher
     from autograde.grading.plugin import GradingPlugin, Settings
 
     plugin = GradingPlugin(
-        Path(submission_dir), launcher or default_launcher(), Settings(options.timeout, options.memory_bytes, options.extra_graders, progress, options.restricted)
+        Path(submission_dir), launcher or default_launcher(), Settings(
+            options.timeout, options.memory_bytes, options.extra_graders, progress, options.restricted,
+            fresh.offset() if options.fresh_inputs else None,
+        )
     )
     course.resolve_exercises_to_reference()
     report = _run_pytest(exercises, plugin, [], options.extra_graders)

@@ -35,6 +35,7 @@ class Settings:
     extra_graders: Path | None = None  # tests collected from there default to "hidden"
     progress: Callable[[str, int, int], None] | None = None  # (exercise, checks done, checks in all)
     restricted: bool = True  # see engine.Options
+    fresh_offset: int | None = None  # when set, each test runs again with its seeds moved by this much
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,21 @@ class GradingPlugin:
     def forbidden(self, request) -> list[str]:
         """The APIs that would do this exercise's work (``graders/course.toml``)."""
         return course.forbidden(exercise_of(request.path))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        """Official grading: a test that passed runs again on fresh inputs, and must pass there too."""
+        result = yield
+        if self.settings.fresh_offset is not None:
+            from autograde.grading.fresh import fresh_inputs
+
+            with fresh_inputs(self.settings.fresh_offset):
+                try:
+                    item.runtest()
+                except CheckFailed as failure:
+                    raise CheckFailed(f"on fresh inputs (official grading checks other inputs than the local checks): {failure}",
+                                      line=failure.line).named(failure) from None
+        return result
 
     def pytest_runtest_logfinish(self, nodeid, location):
         if self.settings.progress is not None and nodeid in self.planned:

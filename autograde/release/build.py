@@ -29,6 +29,8 @@ LEFT_OUT_OF_THE_ENGINE = ("release",)
 """Engine folders the release does without: building a release needs the answer key."""
 FIXTURES = "fixtures"
 STUDENT_README = Path(__file__).with_name("student_readme.md")
+WORKFLOW = (Path("examples") / "github-classroom.yml", Path(".github") / "workflows" / "classroom.yml")
+"""The Classroom workflow, from the course's examples to where GitHub runs it in the release."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,18 @@ def write(out: Path, answers: dict[str, bytes]) -> None:
     recording.save(answers, out / "graders" / FIXTURES)
     (out / "pyproject.toml").write_text(_release_pyproject((root / "pyproject.toml").read_text(encoding="utf-8")), encoding="utf-8")
     (out / "README.md").write_text(STUDENT_README.read_text(encoding="utf-8"), encoding="utf-8")
+    (out / WORKFLOW[1]).parent.mkdir(parents=True)
+    shutil.copyfile(root / WORKFLOW[0], out / WORKFLOW[1])
     _commit(out)
+
+
+def differences(release: Path, rebuilt: Path) -> list[str]:
+    """The files (outside .git) that differ between two releases, missing ones included."""
+    def files(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts}
+
+    ours, theirs = files(Path(rebuilt)), files(Path(release))
+    return sorted(name for name in ours.keys() | theirs.keys() if ours.get(name) != theirs.get(name))
 
 
 REPLAY = '''
