@@ -57,3 +57,10 @@ def test_every_grader_takes_the_reference_only_through_imports_that_are_recorded
                 assert id(node) in top_level, f"{path.name}:{node.lineno} imports {node.module} inside a function"
                 assert all((a.asname or a.name) in uses[f"graders.{path.stem}"].recorded for a in node.names)
         assert "importlib" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_a_refused_recording_is_kept_for_the_release_to_stop_on():
+    with recording.recording(recording.RECORD) as taken:
+        with pytest.raises(NotRecordable):
+            Recorded("test:model", torch.nn.Linear)(2, 2)
+    assert len(taken.refused) == 1 and "test:model" in taken.refused[0]

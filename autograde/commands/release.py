@@ -26,12 +26,16 @@ def command(out, check):
 
 @starts_engine
 def _build(out: Path) -> None:
+    from autograde.errors import GraderBroken
+    from autograde.grading.recording import NotRecordable
     from autograde.release.build import build
 
     try:
         release = build(out)
     except FileExistsError as error:
         raise click.UsageError(str(error)) from None
+    except NotRecordable as error:
+        raise GraderBroken(str(error)) from None
     click.echo(
         f"Wrote {release.out}: {release.answers} recorded answers in graders/fixtures/ "
         f"({release.fixture_bytes / 1e6:.1f} MB). Push it as the students' template repository."

@@ -58,10 +58,10 @@ class Recording:
     mode: str = LIVE
     answers: dict[str, bytes] = field(default_factory=dict)
     """Digest -> {"value": ...} or {"raised": message}, each encoded as a wire frame."""
-    asked: set[str] = field(default_factory=set)
-    """The digests asked for since this recording began (what a release needs)."""
     depth: int = 0
     """How many recorded calls are running: only the outermost must give plain data."""
+    refused: list[str] = field(default_factory=list)
+    """Each NotRecordable raised while recording (a check turns it into a grader error)."""
 
 
 _current = Recording()
@@ -110,15 +110,18 @@ class Recorded:
         state = _current
         if state.mode == LIVE or (state.depth and state.mode == RECORD):
             return self.compute(*args, **kwargs)
-        digest = digest_of(self.key, args, kwargs)
-        state.asked.add(digest)
         if state.mode == REPLAY:
+            digest = digest_of(self.key, args, kwargs)
             if digest not in state.answers:
                 raise Unrecorded(self.key)
             return _answer(wire.decode(state.answers[digest]))
-        return _answer(wire.decode(self._record(state, digest, args, kwargs)))
+        try:
+            return _answer(wire.decode(self._encoded(state, digest_of(self.key, args, kwargs), args, kwargs)))
+        except NotRecordable as error:
+            state.refused.append(str(error))
+            raise
 
-    def _record(self, state: Recording, digest: str, args: tuple, kwargs: dict) -> bytes:
+    def _encoded(self, state: Recording, digest: str, args: tuple, kwargs: dict) -> bytes:
         state.depth += 1
         try:
             entry = {"value": self.compute(*args, **kwargs)}

@@ -64,6 +64,8 @@ def record(cases: Iterable[tuple[str, Path]]) -> dict[str, bytes]:
             folder.mkdir()
             shutil.copyfile(path, folder / f"{exercise}.py")
             engine.grade(folder, [exercise])
+        if taken.refused:
+            raise recording.NotRecordable(f"{len(taken.refused)} checks could not be recorded; the first: {taken.refused[0]}")
         return dict(taken.answers)
 
 
