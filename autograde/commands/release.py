@@ -18,7 +18,7 @@ def command(out, check):
     """Write the students' repository to OUT (a new folder): stubs, public checks, engine, notebook
     and the reference's answers recorded as plain data, with no solution and no mistake's code.
 
-    Recording grades the reference and every case in tests/cases/ (a few minutes). See
+    Recording grades the reference and every case in tests/cases/ (about 10 minutes on 2 cores). See
     docs/instructors.md, "Releasing the course".
     """
     _check(out) if check else _build(out)
