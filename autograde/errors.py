@@ -4,7 +4,7 @@ Commands raise these; click prints the message and exits with ``exit_code``. The
 the same for every subcommand (README, "Exit codes"):
 
   0  grading ran, whatever the score
-  1  the total is below --fail-under (grade train: the student's code failed)
+  1  the total is below --fail-under (grade train: the student's code failed; grade release --check: OUT differs)
   2  usage error (click.UsageError): unknown exercise, missing folder, bad option
   3  grading itself failed (a broken grader suite or installation), not the submission
   4  refused: runners could not be separated from the grading user (see --allow-unsandboxed)
@@ -36,6 +36,12 @@ class Unseparated(click.ClickException):
 
 class BelowThreshold(click.ClickException):
     """The total is below ``--fail-under``."""
+
+    exit_code = EXIT_BELOW_THRESHOLD
+
+
+class ReleaseDiffers(click.ClickException):
+    """``grade release OUT --check``: OUT is not what the course repository releases now."""
 
     exit_code = EXIT_BELOW_THRESHOLD
 

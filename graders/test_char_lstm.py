@@ -321,12 +321,15 @@ def test_gradients_match_the_reference(student):
     x, hidden, cotangents = gradient_case(1, seed=14, dtype=torch.float64)
     model = build(student, "CharLSTM", VOCAB, EMBED, HIDDEN, 1, state=weights, dtype=torch.float64)
     result = student.call((model, "__call__"), x, tuple(with_grad(hidden)), backward=cotangents)
+    state_grads, param_grads = reference_gradients_of(weights, x, hidden, cotangents)
+    grads = (result.grads or [None] * 3)[1:]
+    expect_gradients(grads, state_grads, ["h", "c"], "CharLSTM", values=(result.value, reference(weights, x, hidden)))
+    expect_parameter_gradients(result.param_grads, param_grads, "CharLSTM")
+
+
+def reference_gradients_of(weights: dict, x: torch.Tensor, hidden, cotangents) -> tuple[list, dict]:
+    """The reference model's gradients with respect to the given (h, c) and to its parameters."""
     reference_net, leaves = reference_model(weights), with_grad(hidden)
     logits, (h, c) = reference_net(x, tuple(leaves))
     sum((o * g).sum() for o, g in zip((logits, h, c), cotangents)).backward()
-    grads = (result.grads or [None] * 3)[1:]
-    expect_gradients(
-        grads, [leaf.grad for leaf in leaves], ["h", "c"], "CharLSTM",
-        values=(result.value, reference(weights, x, hidden)),
-    )
-    expect_parameter_gradients(result.param_grads, {n: p.grad for n, p in reference_net.named_parameters()}, "CharLSTM")
+    return [leaf.grad for leaf in leaves], {n: p.grad for n, p in reference_net.named_parameters()}

@@ -45,6 +45,11 @@ def clip_here(clip, values, grads, max_norm) -> tuple:
     return clip(list(params), max_norm), fixtures.grads_of(params)
 
 
+def reference_clip(values, grads, max_norm) -> tuple:
+    """(total_norm, gradients after) of the reference on these parameters."""
+    return clip_here(reference, values, grads, max_norm)
+
+
 def total_norm(grads) -> float:
     return torch.linalg.vector_norm(torch.cat([g.flatten() for g in grads if g is not None])).item()
 
@@ -213,7 +218,7 @@ ITERATED_TWICE = Mistake(
 def test_returns_the_norm_of_all_gradients_together_as_a_0_dim_tensor(student):
     values, grads = model(seed=1)
     total, _ = clip_in_runner(student, values, grads, 100.0)
-    expected, _ = clip_here(reference, values, grads, 100.0)
+    expected, _ = reference_clip(values, grads, 100.0)
     expect_total(total, expected, grads, 100.0, "three gradients of shapes (4, 3), (3,), (2, 2, 3), max_norm 100")
 
 
@@ -221,7 +226,7 @@ def test_returns_the_norm_of_all_gradients_together_as_a_0_dim_tensor(student):
 def test_returns_the_norm_measured_before_clipping(student):
     values, grads = model(seed=2)
     total, _ = clip_in_runner(student, values, grads, MAX_NORM)
-    expected, _ = clip_here(reference, values, grads, MAX_NORM)
+    expected, _ = reference_clip(values, grads, MAX_NORM)
     expect_total(total, expected, grads, MAX_NORM, f"a total norm of {expected.item():.3g} and max_norm {MAX_NORM:g}")
 
 
@@ -230,13 +235,13 @@ def test_returns_the_norm_measured_before_clipping(student):
 def test_scales_every_gradient_by_one_factor_when_the_total_exceeds_max_norm(student):
     values, grads = model(seed=3)
     _, after = clip_in_runner(student, values, grads, MAX_NORM)
-    _, expected = clip_here(reference, values, grads, MAX_NORM)
+    _, expected = reference_clip(values, grads, MAX_NORM)
     context = f"a total norm of {total_norm(grads):.3g} and max_norm {MAX_NORM:g}"
     expect_gradients_after(after, expected, grads, MAX_NORM, context)
     # A total of about 5e-3 makes the 1e-6 show; so small, every catalogued mistake looks alike.
     values, grads = model(seed=4, dtype=torch.float64, scale=1e-3)
     _, after = clip_in_runner(student, values, grads, 5e-4)
-    _, expected = clip_here(reference, values, grads, 5e-4)
+    _, expected = reference_clip(values, grads, 5e-4)
     context = "float64, a total norm of about 5e-3 and max_norm 5e-4"
     try:
         expect_gradients_after(after, expected, grads, 5e-4, context, mistakes=())
@@ -271,7 +276,7 @@ def test_skips_parameters_whose_grad_is_none(student):
     values, grads = model(seed=6, shapes=[(4, 3), (5,), (3,), (2, 3)], without_grad=(1, 3))
     with crash_means(NONE_GRAD_NOT_SKIPPED):
         total, after = clip_in_runner(student, values, grads, MAX_NORM)
-    expected_total, expected = clip_here(reference, values, grads, MAX_NORM)
+    expected_total, expected = reference_clip(values, grads, MAX_NORM)
     context = "parameters 1 and 3 have no gradient"
     expect_total(total, expected_total, grads, MAX_NORM, context)
     expect_gradients_after(after, expected, grads, MAX_NORM, context)
@@ -280,7 +285,7 @@ def test_skips_parameters_whose_grad_is_none(student):
 @pytest.mark.points(0.5, hint="model.parameters() is a generator: turn it into a list once, then loop over the list as often as you like.")
 def test_accepts_a_generator_that_can_be_iterated_only_once(student):
     values, grads = model(seed=7)
-    expected = clip_here(reference, values, grads, MAX_NORM)
+    expected = reference_clip(values, grads, MAX_NORM)
     outcome = clip_in_runner(student, values, grads, MAX_NORM, generator=True)
     if not matches(outcome, expected) and matches(clip_in_runner(student, values, grads, MAX_NORM), expected):
         fail("clip_grad_norm is right with a list of parameters, but not with a generator.", mistake=ITERATED_TWICE)

@@ -168,14 +168,16 @@ def test_the_ci_command_through_click(workspace, monkeypatch):
     assert CliRunner().invoke(main, ["ci", "rnn_stp"]).exit_code == 2
 
 
-def test_the_example_workflow_installs_a_trusted_grader_on_pull_request():
+def test_the_example_workflow_grades_classroom_pushes_with_the_release_s_own_grader():
+    """Classroom: students push to main, its feedback pull request targets `feedback`; the
+    release (the template repository) grades itself, with no token or private install."""
     text = (REPO / "examples" / "github-classroom.yml").read_text()
     code = "\n".join(line.split(" #")[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
-    assert re.search(r"^on:\s*\n\s+pull_request:", code, re.MULTILINE)
-    assert "pull_request_target" not in code
-    assert "grade ci" in text and "--junit" in text and "--fail-under" in text
-    assert not re.search(r"pip install[^\n]* (-e )?\.(\s|$)", code)  # never the pull request's own copy
-    assert "git+${GRADER_REPO}@${GRADER_REF}" in code and "permissions:" in code
+    assert re.search(r"^on:\s*\n\s+push:\s*\n\s+branches: \[main\]", code, re.MULTILINE)
+    assert re.search(r"pull_request:\s*\n\s+branches: \[feedback\]", code)
+    assert "pull_request_target" not in code and "secrets." not in code and "GRADER_REPO" not in code
+    assert "grade\" ci" in text and "--junit" in text and "--fail-under" in text
+    assert re.search(r"pip install --quiet \.$", code, re.MULTILINE) and "permissions:" in code
 
 
 def test_the_example_workflow_grades_inside_bubblewrap_on_ubuntu_24_04():

@@ -161,6 +161,7 @@ class GraderPlugin(WorkerPlugin):
                         (self.extra_dir / name).write_text(text, encoding="utf-8")
             self.options = engine.Options(
                 timeout=self.settings["timeout"], memory_bytes=self.settings["memory_bytes"], extra_graders=self.extra_dir,
+                fresh_inputs=True,
             )
             self.code = code_fingerprint(exercises)
             self.protections = default_launcher().protections.to_json()

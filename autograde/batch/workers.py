@@ -67,7 +67,7 @@ def worker_main(conn, settings_text: str) -> None:
         # rnn_step) must bind the reference, not the stub. (engine.grade does this, plan does not.)
         course.resolve_exercises_to_reference()
         extra = Path(settings["extra_graders"]) if settings.get("extra_graders") else None
-        options = engine.Options(timeout=settings["timeout"], memory_bytes=settings["memory_bytes"], extra_graders=extra)
+        options = engine.Options(timeout=settings["timeout"], memory_bytes=settings["memory_bytes"], extra_graders=extra, fresh_inputs=True)
         exercises = settings["exercises"]
         try:
             plan = engine.plan(exercises, extra)

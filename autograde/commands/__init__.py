@@ -3,7 +3,13 @@ of the engine. Exit statuses are in ``autograde.errors``."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import click
+
+ANSWER_KEY = importlib.util.find_spec("reference") is not None
+"""Whether this is the course repository, with its reference solutions, or the students' release
+(``grade release``): there, nothing offers to grade the reference or to build a release."""
 
 
 class _ImplicitCommandContext(click.Context):
@@ -42,6 +48,7 @@ def main():
       grade all                 grade every exercise (so does plain `grade`)
       grade list                the exercises, their points and your last scores
       grade all --reference     grade the instructors' solutions (should be full marks)
+      grade release OUT         write the students' repository, without the solutions
       grade train               train your CharLSTM with your train() and sample from it
       grade rnn_step --hint     also show the code-level hint of each failure
       grade rnn_step -k float64 run only the checks whose names match (pytest's -k)
@@ -65,6 +72,12 @@ def _register() -> None:
     main.add_command(grade.grade_exercises)
     for module in (list_exercises, doctor, batch, export, ci, gradescope, train):
         main.add_command(module.command)
+    if ANSWER_KEY:
+        from autograde.commands import release
+
+        main.add_command(release.command)
+    else:
+        main.help = "\n".join(line for line in main.help.splitlines() if "--reference" not in line and "grade release" not in line)
 
 
 _register()

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import click
 
-from autograde.commands import ImplicitCommand
+from autograde.commands import ANSWER_KEY, ImplicitCommand
 from autograde.commands.options import (
     extra_graders_option, memory_option, resolve_exercises, starts_engine, timeout_option,
 )
 from autograde.errors import BelowThreshold
 
 def submission_dir(submission: Path | None, reference: bool) -> Path:
+    if reference and not ANSWER_KEY:
+        raise click.UsageError("--reference grades the course's solutions, which this repository does not hold")
     if reference:
         from autograde.grading import course
 
@@ -53,7 +55,7 @@ def notebook_folder(notebook: Path):
 @click.command("exercises", hidden=True, cls=ImplicitCommand)
 @click.argument("names", nargs=-1, metavar="[EXERCISE ...|all]")
 @click.option("--submission", type=click.Path(path_type=Path), help="Folder with your <exercise>.py files, or your .ipynb notebook. [default: ./exercises]")
-@click.option("--reference", is_flag=True, help="Grade the reference solutions instead (a sanity check for instructors).")
+@click.option("--reference", is_flag=True, hidden=not ANSWER_KEY, help="Grade the reference solutions instead (a sanity check for instructors).")
 @click.option("-k", "keyword", metavar="PATTERN", help="Run only the checks matching PATTERN, as pytest -k does (\"float64\", \"gradients and not reach\").")
 @click.option("--failed", is_flag=True, help="Run only the checks that failed last time (remembered in .grade/).")
 @click.option("--watch", is_flag=True, help="Grade again each time you save an exercise's file; Ctrl-C stops.")
@@ -173,7 +175,8 @@ def grade_round(round_: Round, exercises: list[str] | None = None):
     if not bubblewrap.detect().separated:
         console.print("[yellow]warning:[/] your code runs as you, without a sandbox (install bubblewrap for one); see `grade doctor`.")
     options = engine.Options(timeout=round_.timeout, memory_bytes=round_.memory_mib << 20,
-                             extra_graders=round_.extra_graders, keyword=round_.keyword, only=only)
+                             extra_graders=round_.extra_graders, keyword=round_.keyword, only=only,
+                             fresh_inputs=True)
     with staged(round_) as folder, console.status("Starting...") as status:
 
         def progress(exercise: str, done: int, total: int) -> None:

@@ -61,7 +61,7 @@ def grade_to_results(
                 execution_time=time.monotonic() - started,
             )
             return data
-        options = engine.Options(timeout=timeout, memory_bytes=memory_bytes, extra_graders=extra_graders)
+        options = engine.Options(timeout=timeout, memory_bytes=memory_bytes, extra_graders=extra_graders, fresh_inputs=True)
         with tempfile.TemporaryDirectory(prefix="gradescope-") as folder:
             staged = intake.stage(files, Path(folder) / "submission")
             report = engine.grade(staged, exercises, options)

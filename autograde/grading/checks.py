@@ -17,6 +17,7 @@ from autograde.grading.mistakes import (
     CHANGES_DTYPE, CUTS_AUTOGRAD, FORBIDDEN_API, MODIFIES_INPUT, NOT_A_PAIR, NOT_A_TENSOR, NUMPY_ROUND_TRIP,
     VIEW_NEEDS_CONTIGUOUS, Mistake, identify, uses_numpy,
 )
+from autograde.grading.recording import Recorded
 
 TOLERANCES = {
     torch.float16: (1e-2, 1e-3),
@@ -43,6 +44,11 @@ class CheckFailed(AssertionError):
         self.mistake_name = mistake.name if mistake else None
         self.line = line
         self.follows_values = follows_values
+
+    def named(self, other: CheckFailed) -> CheckFailed:
+        """This failure, naming the mistake ``other`` named."""
+        self.mistake, self.mistake_name = other.mistake, other.mistake_name
+        return self
 
 
 def fail(
@@ -230,7 +236,7 @@ def with_grad(tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
     return [t.detach().clone().requires_grad_(True) for t in tensors]
 
 
-def reference_gradients(function: Callable, args: Sequence[torch.Tensor], cotangents: Sequence[torch.Tensor]) -> list:
+def _reference_gradients(function: Callable, args: Sequence[torch.Tensor], cotangents: Sequence[torch.Tensor]) -> list:
     """The gradient of sum(output * cotangent) with respect to each argument, computed locally."""
     leaves = with_grad(args)
     outputs = function(*leaves)
@@ -238,6 +244,10 @@ def reference_gradients(function: Callable, args: Sequence[torch.Tensor], cotang
     # One scalar, not grad_tensors=: that path imports torch.fx lazily and costs 0.8 s.
     sum((o * c).sum() for o, c in zip(outputs, cotangents)).backward()
     return [leaf.grad for leaf in leaves]
+
+
+reference_gradients = Recorded("autograde.grading.checks:reference_gradients", _reference_gradients)
+"""Recorded as a whole: the release holds the gradients, not the graph they came from."""
 
 
 def expect_gradients_reach(grads: Sequence | None, names: Sequence[str], what: str, *, source: str = "") -> None:

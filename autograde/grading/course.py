@@ -39,6 +39,11 @@ def graders_dir() -> Path:
     return package_dir("graders")
 
 
+def has_reference() -> bool:
+    """Whether this is the course repository, not the students' release (``grade release``)."""
+    return importlib.util.find_spec("reference") is not None
+
+
 def reference_dir() -> Path:
     return package_dir("reference")
 
@@ -100,7 +105,10 @@ def resolve(requested: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def reference_files(except_for: str) -> dict[str, str]:
-    """The reference module of every exercise but one (for ``exercises.X`` in the checker)."""
+    """The reference module of every exercise but one (for ``exercises.X`` in the checker); none
+    in the students' release."""
+    if not has_reference():
+        return {}
     folder = reference_dir()
     return {name: str(folder / f"{name}.py") for name in names() if name != except_for and (folder / f"{name}.py").is_file()}
 

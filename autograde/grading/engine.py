@@ -23,6 +23,7 @@ class Options:
     memory_bytes: int = DEFAULT_MEMORY_BYTES
     extra_graders: Path | None = None  # instructor-only suites, test_<exercise>.py (hidden by default)
     restricted: bool = True  # False runs submissions without the submission policy: for tests of the walls beneath it
+    fresh_inputs: bool = False  # official grading: every check also runs on fresh inputs (autograde/grading/fresh.py)
     keyword: str | None = None  # run only the checks matching this pytest -k expression
     only: frozenset[tuple[str, str]] | None = None  # run only these (exercise, check name) pairs; see plugin.Settings
 
@@ -126,13 +127,15 @@ def grade(submission_dir: Path, exercises: list[str], options: Options = Options
     ``launcher`` starts the runners (default: this process's fork server, sandboxed if possible);
     ``progress(exercise, checks_done, checks_in_all)`` is called after every check.
     """
-    from autograde.grading import scoring
+    from autograde.grading import fresh, scoring
     from autograde.sandbox.launch import default_launcher
     from autograde.grading.plugin import GradingPlugin, Settings
 
     plugin = GradingPlugin(
-        Path(submission_dir), launcher or default_launcher(),
-        Settings(options.timeout, options.memory_bytes, options.extra_graders, progress, options.restricted, options.only),
+        Path(submission_dir), launcher or default_launcher(), Settings(
+            options.timeout, options.memory_bytes, options.extra_graders, progress, options.restricted, options.only,
+            fresh.offset() if options.fresh_inputs else None,
+        )
     )
     course.resolve_exercises_to_reference()
     keyword = ["-k", options.keyword] if options.keyword is not None else []

@@ -20,6 +20,7 @@ from autograde.formats import HIDDEN_CHECKS, title_of
 from autograde.grading import course
 from autograde.sandbox import wire
 from autograde.grading.checks import CheckFailed
+from autograde.grading.recording import Unrecorded
 from autograde.grading.remote import (
     NotImplementedYet, RemoteExercise, RunnerDied, StudentProblem, StudentRaised, StudentTimeout, SubmissionUnavailable,
 )
@@ -38,6 +39,7 @@ class Settings:
     # Only these (exercise, check name) pairs run; the name HIDDEN_CHECKS stands for every
     # non-visible check of its exercise (students know them only by that line). None: all.
     only: frozenset[tuple[str, str]] | None = None
+    fresh_offset: int | None = None  # when set, each test runs again with its seeds moved by this much
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,41 @@ def message_for(error: BaseException) -> tuple[str, str]:
         return "failed", str(error)
     if isinstance(error, AssertionError):
         return "failed", str(error).split("\nassert ")[0] or "a check failed"
+    if isinstance(error, Unrecorded):
+        return "error", str(error)
     if isinstance(error, wire.WireError):
         return "failed", f"the runner sent back data that could not be read ({error})"
     return "error", (
         f"the grader itself failed ({type(error).__name__}: {error}). "
         "This is not your fault: please tell your instructor."
     )
+
+
+def own_dependencies(submission_dir: Path, exercise: str) -> dict[str, str]:
+    """The earlier exercises the submission's module imports, as its own sources (the students'
+    release, which has no reference to serve them from): {exercise: source}."""
+    try:
+        tree = ast.parse((submission_dir / f"{exercise}.py").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return {}
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.partition(".")[2] for alias in node.names if alias.name.startswith("exercises."))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.startswith("exercises."):
+                imported.add(node.module.partition(".")[2])
+            elif node.module == "exercises":
+                imported.update(alias.name for alias in node.names)
+    order = course.names()
+    earlier = set(order[: order.index(exercise)]) if exercise in order else set()
+    sources = {}
+    for name in sorted(imported & earlier):
+        try:
+            sources[name] = (submission_dir / f"{name}.py").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # missing: the stand-in answers, and says it cannot here
+    return sources
 
 
 class GradingPlugin:
@@ -105,6 +136,8 @@ class GradingPlugin:
         self.outputs: dict[str, str] = {}
         self.defects: list[str] = []
         self.finished = 0
+        self.own_imports: dict[str, tuple[str, ...]] = {}  # exercise -> the earlier exercises it takes from the submission
+        self.failed: set[str] = set()  # exercises with a check that failed in this run
 
     def pytest_configure(self, config):
         config.addinivalue_line(
@@ -125,6 +158,9 @@ class GradingPlugin:
         return "visible"
 
     def pytest_collection_modifyitems(self, session, config, items):
+        from autograde.grading.reference_use import instrument_loaded
+
+        instrument_loaded(course.graders_dir(), {id(item.module): item.module for item in items if hasattr(item, "module")}.values())
         for item in items:
             marker = item.get_closest_marker("points")
             if marker is None or not marker.args or "hint" not in marker.kwargs:
@@ -165,10 +201,13 @@ class GradingPlugin:
     def student(self, request):
         """The submission's module for this grader's exercise, running in its own runner."""
         exercise = exercise_of(request.path)
+        dependencies = {} if course.has_reference() else own_dependencies(self.submission_dir, exercise)
+        self.own_imports[exercise] = tuple(dependencies)
         submission = RemoteExercise(
             self.launcher,
             exercise,
             self.submission_dir / f"{exercise}.py",
+            dependencies=dependencies,
             forbidden=course.forbidden(exercise),
             timeout=self.settings.timeout,
             memory_bytes=self.settings.memory_bytes,
@@ -203,6 +242,21 @@ class GradingPlugin:
         """The APIs that would do this exercise's work (``graders/course.toml``)."""
         return course.forbidden(exercise_of(request.path))
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        """Official grading: a test that passed runs again on fresh inputs, and must pass there too."""
+        result = yield
+        if self.settings.fresh_offset is not None:
+            from autograde.grading.fresh import fresh_inputs
+
+            with fresh_inputs(self.settings.fresh_offset):
+                try:
+                    item.runtest()
+                except CheckFailed as failure:
+                    raise CheckFailed(f"on fresh inputs (official grading checks other inputs than the local checks): {failure}",
+                                      line=failure.line).named(failure) from None
+        return result
+
     def pytest_runtest_logfinish(self, nodeid, location):
         if self.settings.progress is not None and nodeid in self.planned:
             self.finished += 1
@@ -213,6 +267,14 @@ class GradingPlugin:
             return {}
         error = call.excinfo.value
         status, message = message_for(error)
+        exercise = exercise_of(item.path)
+        self.failed.add(exercise)
+        suspects = [name for name in self.own_imports.get(exercise, ()) if name in self.failed or name not in self.own_imports]
+        if suspects:
+            message += "\n" + " ".join(
+                f"Your {name} is used here (from exercises.{name} import ...): this failure may come from it, so check it first."
+                for name in suspects
+            )
         return {"status": status, "message": message, "kind": kind_of(error), "mistake": getattr(error, "mistake", None),
                 "mistake_name": getattr(error, "mistake_name", None), "line": getattr(error, "line", None),
                 "error_type": getattr(error, "error_type", None), "follows_values": getattr(error, "follows_values", False) is True}
