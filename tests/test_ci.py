@@ -116,10 +116,10 @@ def test_failed_checks_are_annotated_at_the_students_file_and_line(workspace):
     formula = next(line for line in active if "matches the formula in float32" in line)
     assert formula.startswith("::error file=exercises/rnn_step.py,title=rnn_step%3A matches the formula")
     assert "the bias is missing" in formula and "%0A" in formula  # one line, whatever the message
-    # One cause, one annotation: the missing bias costs four checks (the gradients of its wrong values
-    # too) and is said once, with all four.
+    # One cause, one annotation: the missing bias costs five checks (the gradients of its wrong values
+    # too) and is said once, with all five.
     assert sum("the bias is missing" in line for line in active) == 1
-    assert "keeps float64 inputs in float64" in formula and "(4 checks, 4.5 points lost)" in formula.replace("%2C", ",")
+    assert "keeps float64 inputs in float64" in formula and "(5 checks, 4.5 points lost)" in formula.replace("%2C", ",")
     assert any("file=exercises/rnn_step_fused.py" in line and "matrix multiplication" in line for line in active)
 
 
@@ -129,7 +129,7 @@ def test_the_summary_is_a_table_with_every_failure_in_code_blocks(workspace, tmp
     run(workspace, summary=summary, fail_under=50)
     text = summary.read_text()
     assert text.startswith("earlier steps' summary\n## Autograder: 7.5/22 (34%) — below the required 50%")
-    assert "| ❌ `rnn_step` | 2/7 | 5 |" in text and "| ❌ `rnn_forward` | 0/8 |" in text
+    assert "| ❌ `rnn_step` | 2/7 | 6 |" in text and "| ❌ `rnn_forward` | 0/8 |" in text
     assert "**✗ performs exactly one matrix multiplication** (0/1.5)" in text
     printed = text[text.index("<summary>What your code printed</summary>"):]
     assert "```text\n::set-output name=score::100" in printed

@@ -20,8 +20,8 @@ RECORDED = Path(__file__).parent / "data" / "train_lm_never_detached.json"
 
 # The diagnosis each mistake's message carries, and how many checks it costs.
 DIAGNOSES = {  # in teaching order
-    ("rnn_step", "no_bias"): ("the bias is missing", 4),  # with the gradient check: its values are wrong
-    ("lstm_step", "order_ifog"): ("gate order i, f, o, g", 7),  # the gradient check's too: its values are wrong
+    ("rnn_step", "no_bias"): ("the bias is missing", 5),  # with the two gradient checks: their values are wrong
+    ("lstm_step", "order_ifog"): ("gate order i, f, o, g", 8),  # the two gradient checks too: their values are wrong
 }
 
 
@@ -118,7 +118,7 @@ def test_full_marks_is_one_line_per_exercise_with_the_point_columns_aligned(mist
         exercise.update(score=exercise["max_score"], causes=[])
     report["score"] = report["max_score"]
     lines = piped(report).rstrip("\n").split("\n")
-    assert lines[:2] == ["rnn_step   7/7  ✓ all 8 checks passed", "lstm_step  7/7  ✓ all 11 checks passed"]
+    assert lines[:2] == ["rnn_step   7/7  ✓ all 9 checks passed", "lstm_step  7/7  ✓ all 12 checks passed"]
     assert lines[-1] == "every check passed"
 
 
@@ -126,7 +126,7 @@ def test_the_report_closes_with_the_next_step_and_its_columns_line_up(mistakes):
     text = piped(mistakes)
     assert text.rstrip("\n").split("\n")[-1] == "next: fix rnn_step (2 causes)"
     rows = [line for line in text.split("\n") if line.startswith(("  ✓ ", "  ✗ ")) and line.endswith(("/0.5", "/1", "/1.5"))]
-    assert len(rows) == 8 + 11 and len({len(row) for row in rows}) == 1  # one column of points for both exercises
+    assert len(rows) == 9 + 12 and len({len(row) for row in rows}) == 1  # one column of points for both exercises
 
 
 def test_titles_and_code_hints_are_declared_on_the_marker_and_code_hints_shown_on_request(tmp_path):
@@ -173,7 +173,7 @@ def test_k_runs_the_matching_checks_and_failed_the_ones_that_failed_last_time(st
     again = student("--failed", "--json", "failed.json")
     assert again.exit_code == 0, again.output
     tests = json.loads((tmp_path / "failed.json").read_text())["exercises"]["rnn_step"]["tests"]
-    assert len(tests) == 5 and all(t["status"] == "failed" for t in tests)
+    assert len(tests) == 6 and all(t["status"] == "failed" for t in tests)
     shutil.copyfile(CASES / "rnn_step" / "einsum.py", tmp_path / "exercises" / "rnn_step.py")
     assert "Total: 5/5" in student("--failed").output  # fixed: the failed checks pass
     assert "Nothing failed last time" in student("--failed").output
