@@ -86,10 +86,17 @@ CHECK_PARAMETERS = {"student", "student_source"}
 release, and the reference values it takes inside are recorded one by one."""
 
 
+CHECK_VERDICTS = {"fail", "CheckFailed"}
+"""A function that can fail a check judges a result (``expect_neighbors(result, ...)``): it is a
+check too, whatever it is given."""
+
+
 def is_check(node: ast.FunctionDef | ast.ClassDef) -> bool:
-    if node.name.startswith("test"):
+    if node.name.startswith(("test", "expect")):
         return True
-    return isinstance(node, ast.FunctionDef) and bool({a.arg for a in node.args.args + node.args.kwonlyargs} & CHECK_PARAMETERS)
+    if not isinstance(node, ast.FunctionDef):
+        return False
+    return bool({a.arg for a in node.args.args + node.args.kwonlyargs} & CHECK_PARAMETERS or names_used(node) & CHECK_VERDICTS)
 
 
 def names_used(node: ast.AST) -> set[str]:
