@@ -21,6 +21,7 @@ class Exercise:
     forbidden: tuple[str, ...] = ()  # qualified names the scan and the runtime watch refuse
     forbidden_summary: str = ""  # how the stub's docstring says it
     defines: tuple[str, ...] = ()  # the names the contract asks the module to define
+    trains: bool = False  # its runners build torch optimizers (the fork server warms up for that)
 
 
 def package_dir(name: str) -> Path:
@@ -59,10 +60,16 @@ def declared() -> dict[str, Exercise]:
         entries = tomllib.load(stream)["exercise"]
     return {
         entry["name"]: Exercise(
-            entry["name"], tuple(entry.get("forbidden", ())), entry.get("forbidden_summary", ""), tuple(entry["defines"])
+            entry["name"], tuple(entry.get("forbidden", ())), entry.get("forbidden_summary", ""), tuple(entry["defines"]),
+            entry.get("trains", False),
         )
         for entry in entries
     }
+
+
+def trains(exercises: list[str]) -> bool:
+    """Whether any of ``exercises`` builds torch optimizers in its runners."""
+    return any(declared()[name].trains for name in exercises if name in declared())
 
 
 def names() -> tuple[str, ...]:

@@ -138,6 +138,8 @@ def grade(submission_dir: Path, exercises: list[str], options: Options = Options
         )
     )
     course.resolve_exercises_to_reference()
+    if course.trains(exercises):
+        plugin.launcher.warm_up_training()
     keyword = ["-k", options.keyword] if options.keyword is not None else []
     report = _run_pytest(exercises, plugin, keyword, options.extra_graders, options.selects)
     result = scoring.score(report, plugin.planned, exercises, plugin.outputs)

@@ -149,6 +149,9 @@ class Zygote:
             request = json.loads(data)
             if request["op"] == "spawn":
                 reply = self.spawn(request, fds)
+            elif request["op"] == "warm_up_training":
+                runner.warm_up_training()
+                reply = {"ok": True}
             else:
                 reply = self.reap(request["pid"])
             self.control.send(json.dumps(reply).encode())
@@ -276,6 +279,7 @@ class ForkServer:
         self.budget = cgroups.create()
         self.control, self.process = _start_zygote(protections, control_seconds, self.budget)
         self.ready = False
+        self.warmed_for_training = False
         atexit.register(self.close)
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
@@ -292,7 +296,7 @@ class ForkServer:
             self.close(force=True)  # a submission may have killed or stopped it: never let that stop the others
             self.budget = cgroups.create()
             self.control, self.process = _start_zygote(self.protections, self.control_seconds, self.budget)
-            self.ready = False
+            self.ready = self.warmed_for_training = False
             if request["op"] != "spawn":
                 break  # the runner to reap died with the old fork server
         raise RuntimeError("the fork server stopped answering")
@@ -309,6 +313,14 @@ class ForkServer:
         if not hello:
             raise OSError("the fork server ended while starting")
         self.ready = True
+
+    def warm_up_training(self) -> None:
+        """Have every runner forked from now on inherit a constructed torch optimizer."""
+        with self.lock:
+            if not self.warmed_for_training:
+                with contextlib.suppress(RuntimeError):  # a cold runner is slower, not wrong
+                    self._ask({"op": "warm_up_training"})
+                    self.warmed_for_training = True
 
     def spawn(self, config: dict, files: dict[str, str], limits: dict) -> RunnerProcess:
         checker_end, runner_end, output_read, output_write = _channel_pair()
@@ -356,6 +368,9 @@ class ForkServer:
 
 class SubprocessLauncher:
     """One fresh interpreter per runner: slow (torch is imported each time) but fork-free."""
+
+    def warm_up_training(self) -> None:
+        """Nothing to inherit from: every runner is a new interpreter."""
 
     def __init__(self):
         self.protections = bubblewrap.Protections("fallback", "not used without fork", False, False)

@@ -268,6 +268,17 @@ def warm_up() -> None:
     sys.modules.pop("exercises.warm_up", None)
 
 
+def warm_up_training() -> None:
+    """Pay the first construction of a torch optimizer (it imports torch._dynamo: 1.6 s) once,
+    in the fork server, when an exercise that trains is to be graded; not at every fork server's
+    start, where a one-exercise `grade` would wait for it for nothing."""
+    model = torch.nn.LSTM(2, 2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model(torch.ones(1, 1, 2))[0].sum().backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+
+
 def send_reply(sock: socket.socket | SharedChannel, reply: dict) -> None:
     try:
         frame = wire.encode(reply)
