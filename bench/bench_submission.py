@@ -6,7 +6,10 @@ field, and for the whole submission the wall time and the core-seconds of the pr
 (this checker, the fork server and every runner it reaped: utime + stime + cutime + cstime of
 each live process, so a finished runner counts once, in its reaper).
 
-Run from the repository root: python bench/bench_submission.py [--repeat 2] [--skip train_lm]
+``--official`` grades as ``grade batch`` does here: every check that passed and drew seeded
+inputs runs again on fresh inputs (autograde/grading/fresh.py).
+
+Run from the repository root: python bench/bench_submission.py [--repeat 2] [--official] [--skip train_lm]
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--skip", nargs="*", default=[], metavar="EXERCISE")
+    parser.add_argument("--official", action="store_true", help="with fresh inputs, as official grading")
     args = parser.parse_args()
     from autograde.grading import engine
 
@@ -55,13 +59,14 @@ def main() -> None:
 
     exercises = [name for name in course.exercises() if name not in args.skip]
     engine.plan(exercises)
-    engine.grade(course.reference_dir(), exercises)  # warm: first imports, first runner of each kind
-    print(f"{len(exercises)} exercises; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    options = engine.Options(fresh_inputs=args.official)
+    engine.grade(course.reference_dir(), exercises, options)  # warm: first imports, first runner of each kind
+    print(f"{len(exercises)} exercises{', official (fresh inputs)' if args.official else ''}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     per_exercise: dict[str, list[float]] = {name: [] for name in exercises}
     walls, cores = [], []
     for _ in range(args.repeat):
         cpu, started = tree_cpu_seconds(os.getpid()), time.perf_counter()
-        report = engine.grade(course.reference_dir(), exercises).to_json()
+        report = engine.grade(course.reference_dir(), exercises, options).to_json()
         walls.append(time.perf_counter() - started)
         cores.append(tree_cpu_seconds(os.getpid()) - cpu)
         assert report["score"] == report["max_score"], "the reference must earn full marks"

@@ -142,9 +142,10 @@ class GradingPlugin:
     def pytest_configure(self, config):
         config.addinivalue_line(
             "markers",
-            "points(n, hint, code_hint='', title='', visibility='visible'): what a grader test is worth, a short "
-            "hint shown when it fails, a code-level hint shown on request, a title where the test's name cannot "
-            "carry punctuation, and who may see it (visible, hidden, after_due_date, after_published)",
+            "points(n, hint, code_hint='', title='', visibility='visible', fresh_twin=True): what a grader test is "
+            "worth, a short hint shown when it fails, a code-level hint shown on request, a title where the test's "
+            "name cannot carry punctuation, who may see it (visible, hidden, after_due_date, after_published), and "
+            "whether official grading runs it again on fresh inputs (autograde/grading/fresh.py)",
         )
 
     def module_visibility(self, module, path: Path) -> str:
@@ -245,11 +246,15 @@ class GradingPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item):
         """Official grading: a test that passed runs again on fresh inputs, and must pass there too."""
-        result = yield
-        if self.settings.fresh_offset is not None:
-            from autograde.grading.fresh import fresh_inputs
+        if self.settings.fresh_offset is None:
+            return (yield)
+        from autograde.grading.fresh import moved_seeds
 
-            with fresh_inputs(self.settings.fresh_offset):
+        with moved_seeds(0) as seeds:
+            result = yield
+        marker = item.get_closest_marker("points")
+        if seeds.count and (marker is None or marker.kwargs.get("fresh_twin", True)):
+            with moved_seeds(self.settings.fresh_offset):
                 try:
                     item.runtest()
                 except CheckFailed as failure:
