@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from autograde.grading import course
+from autograde.grading import corpus, course
 from autograde.commands.train import Text, baselines, command, load_text
 
 SMALL = ["--steps", "12", "--batch-size", "4", "--seq-len", "16", "--length", "30"]
@@ -87,7 +87,8 @@ def test_a_text_too_short_for_one_batch_is_a_usage_error(grade, tmp_path):
     (tmp_path / "short.txt").write_text("abcabcabc" * 10, encoding="utf-8")
     result = grade("train", "short.txt", "--reference")
     assert result.exit_code == 2
-    assert "--batch-size × --seq-len + 1 = 2049 are needed" in result.output
+    needed = corpus.BUDGET["batch_size"] * corpus.BUDGET["seq_len"] + 1
+    assert f"--batch-size × --seq-len + 1 = {needed} are needed" in result.output
 
 
 def test_a_file_keeps_its_last_tenth_for_held_out_measurement(tmp_path):
