@@ -94,7 +94,7 @@ def measured(run) -> tuple[float, float]:
 
 def check_full_marks(out: Path, n: int) -> None:
     with open(out / "gradebook.csv", newline="") as stream:
-        rows = list(csv.DictReader(stream))
+        rows = [row for row in csv.DictReader(stream) if row["status"]]  # not the "Points Possible" row
     assert len(rows) == n and all(r["percent"] == "100.00" for r in rows), rows
 
 
