@@ -113,8 +113,10 @@ def one_mode(sandbox: bool, n: int, exercises: list[str], work: Path) -> dict[st
 
     def one_by_one():
         for student in sorted(submissions.iterdir()):
-            subprocess.run([*grade, *exercises, "--submission", str(student), "-q", "--fail-under", "100"],
-                           cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
+            done = subprocess.run([*grade, *exercises, "--submission", str(student), "-q", "--fail-under", "100"],
+                                  cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if done.returncode:  # quiet otherwise: the fallback's "runs as you" warning, once per process
+                raise SystemExit(f"grade failed on {student.name} (exit {done.returncode}):\n{done.stderr[-3000:]}")
 
     results["one by one"] = measured(one_by_one)
 
