@@ -82,6 +82,23 @@ def test_a_stopped_fork_server_is_replaced_within_its_deadline(tmp_path):
         server.close(force=True)
 
 
+@pytest.mark.parametrize("fault", ["killed", "stopped"])
+def test_a_fork_server_lost_while_warming_up_for_training_is_replaced(tmp_path, fault):
+    """The warm-up is asked without waiting for its answer: a fork server that never gives it
+    is replaced by the next request, whose answer is never mistaken for the warm-up's."""
+    fallback = bubblewrap.Protections("fallback", "forced by the test", False, LINUX_ROOT)
+    server = ForkServer(fallback, control_seconds=2.0)
+    try:
+        server.wait_until_ready()
+        server.warm_up_training()
+        os.kill(server.process.pid, signal.SIGKILL if fault == "killed" else signal.SIGSTOP)
+        report = grade_attack(("fallback", server), tmp_path, "stops_everything")
+        assert report.exercises["rnn_step_fused"].score == report.exercises["rnn_step_fused"].max_score
+        assert not server.warmed_for_training  # its replacement never warmed up
+    finally:
+        server.close(force=True)
+
+
 UNSEPARATED = bubblewrap.Protections("fallback", "forced by the test", False, False, "needs root (or the sandbox)")
 
 

@@ -121,6 +121,16 @@ def plan(exercises: list[str], extra_graders: Path | None = None) -> dict[str, f
     return points
 
 
+def _warm_up_training(launcher) -> None:
+    """An exercise that trains builds torch optimizers in its runners and, for the reference's
+    training, here; the first optimizer of a process imports torch._dynamo (1.6 s). The fork
+    server pays that once for all its runners, while this process pays it for itself."""
+    import torch
+
+    launcher.warm_up_training()
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
 def grade(submission_dir: Path, exercises: list[str], options: Options = Options(), launcher=None, progress=None):
     """Grade ``exercises`` of the submission in ``submission_dir``; returns a GradeReport.
 
@@ -139,7 +149,7 @@ def grade(submission_dir: Path, exercises: list[str], options: Options = Options
     )
     course.resolve_exercises_to_reference()
     if course.trains(exercises):
-        plugin.launcher.warm_up_training()
+        _warm_up_training(plugin.launcher)
     keyword = ["-k", options.keyword] if options.keyword is not None else []
     report = _run_pytest(exercises, plugin, keyword, options.extra_graders, options.selects)
     result = scoring.score(report, plugin.planned, exercises, plugin.outputs)

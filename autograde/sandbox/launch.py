@@ -279,7 +279,7 @@ class ForkServer:
         self.budget = cgroups.create()
         self.control, self.process = _start_zygote(protections, control_seconds, self.budget)
         self.ready = False
-        self.warmed_for_training = False
+        self.warmed_for_training = self.warming = False
         atexit.register(self.close)
 
     def _ask(self, request: dict, fds: list[int] = ()) -> dict:
@@ -287,6 +287,11 @@ class ForkServer:
         for attempt in range(2):
             try:
                 self.wait_until_ready()
+                if self.warming:  # the answer to a warm-up asked without waiting comes first
+                    self.warming = False
+                    if not self.control.recv(1 << 10):
+                        raise OSError("the fork server ended while warming up")
+                    self.warmed_for_training = True
                 socket.send_fds(self.control, [data], list(fds))
                 reply = self.control.recv(1 << 16)
                 if reply:
@@ -296,7 +301,7 @@ class ForkServer:
             self.close(force=True)  # a submission may have killed or stopped it: never let that stop the others
             self.budget = cgroups.create()
             self.control, self.process = _start_zygote(self.protections, self.control_seconds, self.budget)
-            self.ready = self.warmed_for_training = False
+            self.ready = self.warmed_for_training = self.warming = False
             if request["op"] != "spawn":
                 break  # the runner to reap died with the old fork server
         raise RuntimeError("the fork server stopped answering")
@@ -315,12 +320,18 @@ class ForkServer:
         self.ready = True
 
     def warm_up_training(self) -> None:
-        """Have every runner forked from now on inherit a constructed torch optimizer."""
+        """Have every runner forked from now on inherit a constructed torch optimizer. Asked
+        without waiting: the fork server builds it while the checker goes on, and the next
+        request waits for it."""
         with self.lock:
-            if not self.warmed_for_training:
-                with contextlib.suppress(RuntimeError):  # a cold runner is slower, not wrong
-                    self._ask({"op": "warm_up_training"})
-                    self.warmed_for_training = True
+            if self.warmed_for_training or self.warming:
+                return
+            try:
+                self.wait_until_ready()
+                self.control.send(json.dumps({"op": "warm_up_training"}).encode())
+                self.warming = True
+            except OSError:
+                pass  # a cold runner is slower, not wrong; the next request replaces a dead fork server
 
     def spawn(self, config: dict, files: dict[str, str], limits: dict) -> RunnerProcess:
         checker_end, runner_end, output_read, output_write = _channel_pair()
