@@ -35,7 +35,7 @@ def dump():
     def code(c):
         found.append(c.co_filename)
         for k in c.co_consts:
-            code(k) if isinstance(k, types.CodeType) else found.append(repr(k))
+            code(k) if isinstance(k, types.CodeType) else found.append(k if isinstance(k, str) else repr(k))
     for m in list(sys.modules.values()):
         for v in list(getattr(m, "__dict__", {}).values()):
             for f in [v, *getattr(v, "__dict__", {}).values()] if isinstance(v, type) else [v]:
