@@ -7,6 +7,7 @@ import torch
 from autograde.grading.checks import CheckFailed, expect_close, fail, submitted_function
 from autograde.grading.recording import Recorded
 from autograde.grading.mistakes import CUTS_AUTOGRAD, CUTS_HISTORY, Mistake
+from autograde.sandbox import fixtures
 
 
 # Non-square on purpose: with input_dim == hidden_dim a transposed weight goes unnoticed.
@@ -200,13 +201,7 @@ def chained_inputs(step_inputs: tuple, steps: int, seed: int) -> tuple:
     return xs, state, weights
 
 
-def _chain_steps(step, xs, state, weights, cotangents) -> dict:
-    from autograde.sandbox import fixtures
-
-    return fixtures.chain_steps(step, xs, state, weights, cotangents)
-
-
-reference_chain = Recorded("graders.rnn_cases:reference_chain", _chain_steps)
+reference_chain = Recorded("graders.rnn_cases:reference_chain", fixtures.chain_steps)
 """The reference chained here, recorded as a whole: the release holds the chain's gradients
 (inside, the reference runs live, so its graph is there to differentiate)."""
 
