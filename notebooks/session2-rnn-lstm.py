@@ -812,7 +812,7 @@ check("char_lstm")
 # %% [markdown]
 # ### Exercise 15: The Training Loop
 #
-# Implement `train`: exactly `steps` optimizer steps over `make_batches(ids, batch_size, seq_len)`, cycling through the batches, carrying the detached hidden state and resetting it when the batches wrap around, and return the loss of every step. The check trains a model with your loop for 120 steps (a second or two) and measures the held-out loss it reaches.
+# Implement `train`: exactly `steps` optimizer steps over `make_batches(ids, batch_size, seq_len)`, cycling through the batches, carrying the detached hidden state and resetting it when the batches wrap around, and return the loss of every step. The check trains a model with your loop for 60 steps (about a second) and measures the held-out loss it reaches.
 
 # %% tags=["exercise:train_lm"]
 import torch
@@ -906,7 +906,7 @@ check("generate")
 # %% [markdown]
 # ## Putting it Together: Train your Model and Let it Write
 #
-# The cells below are the whole of section 6 with **your** code: your vocabulary, your batches, your `CharLSTM`, your `train` and your `generate`, on the built-in corpus, with the training arguments the `train_lm` check uses (120 steps; the check trains a narrower model, this cell the default `CharLSTM`: a few seconds on a laptop). They run in this notebook's kernel. (The `grade train` command does the same from a terminal, in the grader's contained process.) Until every piece is implemented, the training cell says which one is missing and the next cells skip.
+# The cells below are the whole of section 6 with **your** code: your vocabulary, your batches, your `CharLSTM`, your `train` and your `generate`, on the built-in corpus, with the training arguments the `train_lm` check uses (60 steps; the check trains a narrower model, this cell the default `CharLSTM`: a few seconds on a laptop). They run in this notebook's kernel. (The `grade train` command does the same from a terminal, in the grader's contained process.) Until every piece is implemented, the training cell says which one is missing and the next cells skip.
 
 # %%
 from autograde.grading import corpus

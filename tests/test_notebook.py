@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograde.errors import BadSubmission
-from autograde.grading import course, engine, intake, notebook_intake
+from autograde.grading import corpus, course, engine, intake, notebook_intake
 
 REFERENCE = course.reference_dir()
 
@@ -298,5 +298,5 @@ def test_with_the_reference_solutions_every_check_gives_full_marks(tmp_path):
     for source, text in reports.items():
         assert "(100%)" in text, (source, text)
     output = printed(notebook)
-    assert "Trained 120 steps" in output and "--- temperature 0.5" in output
+    assert f"Trained {corpus.BUDGET['steps']} steps" in output and "--- temperature 0.5" in output
     assert any("image/png" in o.get("data", {}) for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
