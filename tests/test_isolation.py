@@ -51,6 +51,29 @@ def test_no_message_queue_crosses_from_one_runner_to_the_next(mode, tmp_path):
     assert "queue found: False" in second.exercises["rnn_step"].output, "a SysV queue outlived its runner"
 
 
+def test_runners_alive_at_once_are_each_the_init_of_their_own_namespaces(mode, tmp_path):
+    """The fork server forks each runner straight into pid, IPC and network namespaces of its
+    own, then takes its own back for the next: two runners alive together share none."""
+    import torch
+
+    from autograde.grading.remote import RemoteExercise
+
+    (tmp_path / "rnn_step.py").write_text((Path(__file__).parent / "adversarial" / "names_its_namespaces.py").read_text())
+    runners = [RemoteExercise(mode[1], "rnn_step", tmp_path / "rnn_step.py", restricted=False) for _ in range(2)]
+    try:
+        for runner in runners:
+            runner.rnn_step(*[torch.zeros(2, 2)] * 5)
+        seen = [dict(line.split(": ", 1) for line in runner.printed_output().splitlines()) for runner in runners]
+    finally:
+        for runner in runners:
+            runner.close()
+    assert [view["pid"] for view in seen] == ["1", "1"], seen
+    for kind in ("pid", "ipc", "net"):
+        own = os.readlink(f"/proc/self/ns/{kind}")
+        first, second = (view[f"{kind} namespace"] for view in seen)
+        assert first != second and own not in (first, second) and "unreadable" not in first, (kind, seen)
+
+
 def test_a_chain_of_processes_dies_with_its_runner(mode, tmp_path, honest_wrong_score):
     report = grade_attack(mode, tmp_path, "process_chain")
     assert report.exercises["rnn_step"].score <= honest_wrong_score

@@ -126,9 +126,12 @@ class Zygote:
     """The fork server's side: fork a runner per request, reap and clean up when asked."""
 
     def __init__(self, control: socket.socket):
+        from autograde.sandbox.containment import NamespaceInitForker
+
         self.control = control
         self.runners: dict[int, tuple[Path, int | None]] = {}
         self.spawned = 0
+        self.forker = NamespaceInitForker()
 
     def serve_forever(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -174,10 +177,24 @@ class Zygote:
         # a full collection in a runner that allocates a lot skips it (18 ms) instead of walking
         # it all and copying every page it touches (0.37 s), as the gc documentation advises.
         gc.freeze()
-        pid = os.fork()
-        if pid == 0:
-            self.control.close()
-            _run_alone(lambda: runner.run_child(socket.socket(fileno=fds[0]), fds[1], request["config"], limits, workdir), fds)
+
+        def start_runner():
+            runner.run_child(socket.socket(fileno=fds[0]), fds[1], request["config"], limits, workdir)
+
+        if self.forker.available:
+            pid = self.forker.fork()
+            if pid == 0:
+                from autograde.sandbox import containment
+
+                containment.die_with_parent()
+                containment.enter_own_ipc_namespace()
+                self.control.close()
+                start_runner()
+        else:
+            pid = os.fork()
+            if pid == 0:
+                self.control.close()
+                _run_alone(start_runner, fds)
         for fd in fds:
             os.close(fd)
         self.runners[pid] = (workdir, uid)
@@ -205,7 +222,9 @@ class Zygote:
 
 
 def _run_alone(start_runner, channel: list[int]) -> None:
-    """Become the runner's parent in pid and IPC namespaces of its own, then end as it ended.
+    """Become the runner's parent in pid and IPC namespaces of its own, then end as it ended:
+    the way for a fork server that may not set its children's pid namespace itself (see
+    ``containment.NamespaceInitForker``), such as a normal user's outside bubblewrap.
 
     The runner is the namespaces' init: when it dies (or this process, whose death it follows),
     the kernel kills everything it started, and its SysV objects go with it.
