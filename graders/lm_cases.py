@@ -514,6 +514,11 @@ def constant_model(student) -> RemoteObject:
     return table_model(student, LOGITS.expand(len(LOGITS), -1).clone())
 
 
+def sampling_model(student) -> RemoteObject:
+    """Like ``constant_model``, but recording no calls: for the checks that only count draws."""
+    return student.call("autograde.sandbox.fixtures.ConstantLM", LOGITS).value
+
+
 def generator(student, seed: int) -> RemoteObject:
     """A torch.Generator seeded in the runner (a generator cannot be sent as data)."""
     return student.call("autograde.sandbox.fixtures.make_generator", seed).value

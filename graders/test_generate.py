@@ -2,9 +2,10 @@
 
 The models are small fixed ones whose next-token distribution the checker knows (TableLM: the
 logits depend only on the last id, and the hidden state counts the ids fed), so samples are
-tested against softmax(logits / temperature) with chi-square tests on seeded draws, and every
-call the submission makes to the model is recorded: what it fed, with which state, in which
-mode, with autograd on or off. The output format is checked on a real (reference) CharLSTM.
+tested against softmax(logits / temperature) with chi-square tests on seeded draws. TableLM
+records every call the submission makes to it: what it fed, with which state, in which mode,
+with autograd on or off; the checks that only count draws use ConstantLM, which records
+nothing. The output format is checked on a real (reference) CharLSTM.
 """
 
 import pytest
@@ -13,8 +14,8 @@ import torch
 from autograde.grading.checks import expect_shape, expect_tensor, fail
 from autograde.grading.remote import StudentRaised
 from graders.lm_cases import (
-    LOGITS, SMALL, TEMPERATURE_MISTAKES, TOP_K_MISTAKES, alphabet, constant_model, counts_of,
-    expect_distribution, generator, initial_state, matching_mistake, remote_model, seen_in_calls, softmax_at, table_model,
+    LOGITS, SMALL, TEMPERATURE_MISTAKES, TOP_K_MISTAKES, alphabet, constant_model, counts_of, expect_distribution,
+    generator, initial_state, matching_mistake, remote_model, sampling_model, seen_in_calls, softmax_at, table_model,
 )
 
 DRAWS = 1000
@@ -115,7 +116,7 @@ def test_feeds_the_prompt_once_then_each_new_id_with_the_carried_state(student):
 @pytest.mark.points(1, hint="Sample the next id from the softmax of the last position's logits: the draws must follow that distribution.",
     code_hint="torch.multinomial draws ids from a probability vector (V,): give it the last position's softmax and the generator.")
 def test_samples_follow_the_softmax_of_the_logits(student):
-    drawn = new_ids(student, constant_model(student), DRAWS, temperature=1.0, generator=generator(student, 3))
+    drawn = new_ids(student, sampling_model(student), DRAWS, temperature=1.0, generator=generator(student, 3))
     expect_distribution(
         counts_of(drawn, len(LOGITS)), softmax_at(LOGITS, 1.0), "at temperature 1",
         mistakes=TEMPERATURE_MISTAKES, args=(LOGITS, 1.0),
@@ -127,7 +128,7 @@ def test_temperature_divides_the_logits(student):
     # 2.0 first: there a thousand draws tell every catalogued mistake from the ones listed before it,
     # so the first failure names the right one; at 0.5 they are all rejected, but less well told apart.
     for seed, temperature in ((5, 2.0), (4, 0.5)):
-        drawn = new_ids(student, constant_model(student), DRAWS, temperature=temperature, generator=generator(student, seed))
+        drawn = new_ids(student, sampling_model(student), DRAWS, temperature=temperature, generator=generator(student, seed))
         expect_distribution(
             counts_of(drawn, len(LOGITS)), softmax_at(LOGITS, temperature), f"at temperature {temperature}",
             mistakes=TEMPERATURE_MISTAKES, args=(LOGITS, temperature),
@@ -159,7 +160,7 @@ def test_temperature_zero_is_greedy(student):
 @pytest.mark.points(1, hint="Keep the top_k largest logits (torch.topk), set the others to -inf, then softmax and sample.")
 def test_top_k_samples_only_among_the_k_largest_logits(student):
     k, temperature = 3, 1.0
-    drawn = new_ids(student, constant_model(student), TOP_K_DRAWS, temperature=temperature, top_k=k, generator=generator(student, 6))
+    drawn = new_ids(student, sampling_model(student), TOP_K_DRAWS, temperature=temperature, top_k=k, generator=generator(student, 6))
     counts = counts_of(drawn, len(LOGITS))
     allowed = torch.topk(LOGITS, k).indices.tolist()
     outside = sorted(set(drawn.tolist()) - set(allowed))
@@ -178,7 +179,7 @@ def test_top_k_samples_only_among_the_k_largest_logits(student):
 def test_the_same_seeded_generator_gives_the_same_ids(student):
     runs = {}
     for name, seed in (("first", 8), ("again", 8), ("other", 9)):
-        runs[name] = new_ids(student, constant_model(student), 40, temperature=2.0, generator=generator(student, seed))
+        runs[name] = new_ids(student, sampling_model(student), 40, temperature=2.0, generator=generator(student, seed))
     if not torch.equal(runs["first"], runs["again"]):
         fail("two calls with generators seeded alike gave different ids.", mistake=GENERATOR_IGNORED)
     if torch.equal(runs["first"], runs["other"]):

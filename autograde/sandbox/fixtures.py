@@ -185,6 +185,20 @@ class TableLM(torch.nn.Module):
         return self.table[x], (seen, torch.zeros_like(seen))  # (B, T, V), ((1, B, 1), (1, B, 1))
 
 
+class ConstantLM(torch.nn.Module):
+    """A language model whose next-token logits are the same whatever it is fed, and which
+    records nothing: the model of generate's sampling checks, where thousands of draws should
+    cost what generate itself does (TableLM's records add half again)."""
+
+    def __init__(self, logits: torch.Tensor):
+        super().__init__()
+        self.logits = torch.nn.Parameter(logits.clone())
+        self.state = (torch.zeros(1, 1, 1), torch.zeros(1, 1, 1))
+
+    def forward(self, x, hidden=None):
+        return self.logits.expand(*x.shape, -1).clone(), self.state  # (B, T, V), as TableLM's table[x]
+
+
 def make_generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
