@@ -52,14 +52,20 @@ def test_no_message_queue_crosses_from_one_runner_to_the_next(mode, tmp_path):
 
 
 def test_runners_alive_at_once_are_each_the_init_of_their_own_namespaces(mode, tmp_path):
-    """The fork server forks each runner straight into pid, IPC and network namespaces of its
-    own, then takes its own back for the next: two runners alive together share none."""
+    """Each runner is the init of pid and IPC namespaces of its own (and, as root, of a network
+    namespace it makes itself): two runners alive together share none, and the fork server
+    that forked them is still the one it was (one that lost its way back would be replaced)."""
     import torch
 
     from autograde.grading.remote import RemoteExercise
 
+    server = mode[1]
+    if not (server.protections.runner_namespaces if mode[0] == "sandbox" else LINUX_ROOT):
+        pytest.skip("runners get no namespaces of their own here")
     (tmp_path / "rnn_step.py").write_text((Path(__file__).parent / "adversarial" / "names_its_namespaces.py").read_text())
-    runners = [RemoteExercise(mode[1], "rnn_step", tmp_path / "rnn_step.py", restricted=False) for _ in range(2)]
+    server.wait_until_ready()
+    fork_server = server.process.pid
+    runners = [RemoteExercise(server, "rnn_step", tmp_path / "rnn_step.py", restricted=False) for _ in range(2)]
     try:
         for runner in runners:
             runner.rnn_step(*[torch.zeros(2, 2)] * 5)
@@ -67,11 +73,45 @@ def test_runners_alive_at_once_are_each_the_init_of_their_own_namespaces(mode, t
     finally:
         for runner in runners:
             runner.close()
+    assert server.process.pid == fork_server, "the fork server was replaced between the two runners"
     assert [view["pid"] for view in seen] == ["1", "1"], seen
-    for kind in ("pid", "ipc", "net"):
+    kinds = ("pid", "ipc", "net") if os.geteuid() == 0 else ("pid", "ipc")  # isolate_network acts as root only
+    for kind in kinds:
         own = os.readlink(f"/proc/self/ns/{kind}")
         first, second = (view[f"{kind} namespace"] for view in seen)
-        assert first != second and own not in (first, second) and "unreadable" not in first, (kind, seen)
+        assert "unreadable" not in first + second, seen
+        assert first != second and own not in (first, second), (kind, seen)
+
+
+@pytest.mark.skipif(not LINUX_ROOT, reason="runners drop to their own uid only as root")
+def test_a_runner_that_dropped_its_uid_still_dies_with_its_fork_server(tmp_path):
+    """A change of uid disarms the parent-death signal: the runner arms it again afterwards."""
+    import torch
+
+    from autograde.grading.remote import RemoteExercise
+
+    server = ForkServer(bubblewrap.Protections("fallback", "forced by the test", True, LINUX_ROOT))
+    (tmp_path / "rnn_step.py").write_text((Path(__file__).parent / "adversarial" / "names_its_namespaces.py").read_text())
+    runner = RemoteExercise(server, "rnn_step", tmp_path / "rnn_step.py", restricted=False)
+    try:
+        runner.rnn_step(*[torch.zeros(2, 2)] * 5)
+        pid = runner.runner.pid
+        assert Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0] != "0"
+        os.kill(server.process.pid, signal.SIGKILL)
+
+        def gone() -> bool:
+            try:
+                return "State:\tZ" in Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                return True
+
+        deadline = time.monotonic() + 5
+        while not gone() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gone(), "the runner outlived its fork server"
+    finally:
+        runner.close()
+        server.close(force=True)
 
 
 def test_a_chain_of_processes_dies_with_its_runner(mode, tmp_path, honest_wrong_score):

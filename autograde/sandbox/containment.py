@@ -99,9 +99,10 @@ def new_process_namespaces() -> bool:
 class NamespaceInitForker:
     """Forks children that are each the init of a pid namespace of their own, with no process in
     between: this process unshares the pid namespace of its next child, forks, and sets its
-    children's namespace back to its own. That needs CAP_SYS_ADMIN, as root or in bubblewrap's
-    user namespace; where the probe at construction fails, ``available`` is False and callers
-    go through ``new_process_namespaces`` in an intermediate process instead.
+    children's namespace back to its own. That needs CAP_SYS_ADMIN over this process's pid
+    namespace, which only root has (a normal user has no capabilities inside bubblewrap either);
+    where the probe at construction fails, ``available`` is False and callers go through
+    ``new_process_namespaces`` in an intermediate process instead.
 
     The intermediate costs a second copy of the fork server's page tables and a second exit
     (about 30 ms of CPU per runner). The child must still unshare its IPC namespace itself,
@@ -134,7 +135,8 @@ class NamespaceInitForker:
             return pid
         finally:
             if pid != 0 and not self._restore():
-                # Every later child would join the first one's namespace: stop rather than do that.
+                # No later child could get a namespace of its own (the kernel refuses the next
+                # unshare): stop, and let the checker start another fork server.
                 os._exit(70)
 
 
@@ -164,7 +166,7 @@ def drop_privileges(uid: int) -> None:
 def contain(output_fd: int, keep_fd: int, limits: dict, workdir: Path) -> None:
     """Limit this process before any student code runs; ``keep_fd`` is its channel to the checker."""
     os.setsid()  # its own process group, so one killpg ends it and anything it started
-    die_with_parent()
+    die_with_parent()  # armed again after drop_privileges: a change of uid disarms it
     isolate_network()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -178,6 +180,7 @@ def contain(output_fd: int, keep_fd: int, limits: dict, workdir: Path) -> None:
     set_limit(resource.RLIMIT_CORE, 0)
     if limits.get("uid") is not None:
         drop_privileges(limits["uid"])
+        die_with_parent()
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update(SAFE_ENVIRONMENT, HOME=str(workdir), TMPDIR=str(workdir))

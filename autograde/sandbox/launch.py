@@ -1,11 +1,10 @@
 """Starting runner processes cheaply, from a process that holds nothing worth stealing.
 
 ``import torch`` costs 1.5 s per process, so runners are forked from a fork server (a
-"zygote") that imported torch, set it single-threaded, and then only ever forks. Where
-bubblewrap works, the zygote is started inside the sandbox (``sandbox``), in parallel with
-the ``grade`` process's own start-up. Otherwise it is forked from the ``grade`` process before
-any grader or reference is imported or, when this process is no longer clean, started as a
-fresh interpreter. Where fork is unsafe (macOS), every runner is a fresh interpreter instead.
+"zygote") that imported torch, set it single-threaded, and then only ever forks. The zygote
+is a fresh interpreter, started in parallel with the ``grade`` process's own start-up: inside
+the sandbox where bubblewrap works (``sandbox``), outside it otherwise. Where fork is unsafe
+(macOS), every runner is a fresh interpreter instead.
 
 The checker sends the zygote the runner's files as text (never paths to read) and the ends of
 a socket and an output pipe it created, by SCM_RIGHTS; it then talks to the runner directly.
@@ -181,8 +180,11 @@ class Zygote:
         def start_runner():
             runner.run_child(socket.socket(fileno=fds[0]), fds[1], request["config"], limits, workdir)
 
-        if self.forker.available:
-            pid = self.forker.fork()
+        try:
+            pid = self.forker.fork() if self.forker.available else None
+        except OSError:  # a limit on pid namespaces, say: the intermediate tries as it always did
+            pid = None
+        if pid is not None:
             if pid == 0:
                 from autograde.sandbox import containment
 
@@ -224,7 +226,7 @@ class Zygote:
 def _run_alone(start_runner, channel: list[int]) -> None:
     """Become the runner's parent in pid and IPC namespaces of its own, then end as it ended:
     the way for a fork server that may not set its children's pid namespace itself (see
-    ``containment.NamespaceInitForker``), such as a normal user's outside bubblewrap.
+    ``containment.NamespaceInitForker``): a normal user's, inside bubblewrap or not.
 
     The runner is the namespaces' init: when it dies (or this process, whose death it follows),
     the kernel kills everything it started, and its SysV objects go with it.
