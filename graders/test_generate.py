@@ -160,7 +160,8 @@ def test_temperature_zero_is_greedy(student):
 @pytest.mark.points(1, hint="Keep the top_k largest logits (torch.topk), set the others to -inf, then softmax and sample.")
 def test_top_k_samples_only_among_the_k_largest_logits(student):
     k, temperature = 3, 1.0
-    drawn = new_ids(student, sampling_model(student), TOP_K_DRAWS, temperature=temperature, top_k=k, generator=generator(student, 6))
+    model = sampling_model(student)
+    drawn = new_ids(student, model, TOP_K_DRAWS, temperature=temperature, top_k=k, generator=generator(student, 6))
     counts = counts_of(drawn, len(LOGITS))
     allowed = torch.topk(LOGITS, k).indices.tolist()
     outside = sorted(set(drawn.tolist()) - set(allowed))

@@ -78,8 +78,8 @@ third as much. (The notebook and `grade train` train the default CharLSTM on BUD
 
 REFERENCE_LOSS = 0.8157
 """Held-out nats per character the reference training reaches on BUDGET (measured on one
-thread and on two: 0.81574). A constant, not recomputed per grading process: retraining the reference
-cost every process (and every batch worker) seconds of a core, and the 10 % bar
+thread and on two: 0.81574). A constant, not recomputed per grading process: retraining the
+reference cost every process (and every batch worker) seconds of a core, and the 10 % bar
 dwarfs any difference in the last bits between machines."""
 
 FLOOR = 0.4100
