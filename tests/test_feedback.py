@@ -193,6 +193,14 @@ def test_a_timeout_names_the_line_the_code_was_running(tmp_path):
     assert "while True:" in cause["message"] or "pass" in cause["message"]
 
 
+def test_a_timeout_after_calls_that_returned_names_the_line_of_the_call_that_hung(tmp_path):
+    """The runner's one watcher is armed for each call in turn, not only for the first."""
+    shutil.copyfile(CASES / "rnn_step" / "loops_forever_on_its_third_call.py", tmp_path / "rnn_step.py")
+    report = engine.grade(tmp_path, ["rnn_step"], engine.Options(timeout=0.5)).to_json()
+    timeouts = [c for c in report["exercises"]["rnn_step"]["causes"] if "did not finish within 0.5 s" in c["message"]]
+    assert timeouts and all("it was running line " in c["message"] and c["line"] in (10, 11) for c in timeouts), timeouts
+
+
 def test_where_a_runner_says_it_is_is_checked_and_cut():
     from autograde.grading.remote import MAX_WHERE_CODE, where_of
 
