@@ -171,9 +171,12 @@ def test_a_lost_worker_costs_no_row_and_a_submission_that_keeps_killing_workers_
     subs = write_class(tmp_path / "submissions", students)
     plan = {intake.content_hash(students["ann"]): 1, intake.content_hash(students["bo"]): 2}
     killed: list = []
-    # One worker (restarted by its nanny), so which task a death costs is certain; Dask gives a
-    # task up at its first lost worker, and the client submits it once more.
-    with local_cluster(1, **{"distributed.scheduler.allowed-failures": 0}) as client:
+    # Two workers that each hold only the task they run (worker-saturation 1.0), so a death costs
+    # that task alone, and grading goes on while a nanny restarts the dead worker (one that comes
+    # back slowly under load costs time, not the test). Dask gives a task up at its first lost
+    # worker, and the client submits it once more.
+    config = {"distributed.scheduler.allowed-failures": 0, "distributed.scheduler.worker-saturation": 1.0}
+    with local_cluster(2, **config) as client:
         killer = threading.Thread(target=kill_workers_running, args=(client, plan, time.monotonic() + 300, killed), daemon=True)
         killer.start()
         result = run.run_batch(subs, tmp_path / "out", ["rnn_step"], scheduler=client, quiet=True)
